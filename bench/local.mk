@@ -1,0 +1,1 @@
+# bench: rules owned by this area; see Makefile.am

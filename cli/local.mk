@@ -1,0 +1,1 @@
+# cli: rules owned by this area; see Makefile.am

@@ -1,0 +1,1 @@
+# daemon: rules owned by this area; see Makefile.am

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A virtual machine: guest RAM, vCPU threads, the serial port, a lifecycle.
+ *
+ * CONTRACT between lib/hvcore (vm.c, vcpu.c, ...) and hvd. Threads: the callbacks run on
+ * vCPU threads and must only hand work to the caller's own loop (copy, then write an
+ * eventfd); every hv_vm_* function is called from one controlling thread (hvd's main loop)
+ * and returns within a bounded time (no function waits for the guest's cooperation). */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hv_vm;
+
+enum hv_vm_state {
+        HV_VM_STATE_CREATED,  /* built, vCPUs parked before their first entry */
+        HV_VM_STATE_RUNNING,
+        HV_VM_STATE_PAUSED,
+        HV_VM_STATE_STOPPED,  /* guest exited (debug-exit port, hlt with no interrupts) or hv_vm_stop */
+        HV_VM_STATE_CRASHED,  /* triple fault, KVM internal error, emulation or entry failure */
+        _HV_VM_STATE_MAX,
+        _HV_VM_STATE_INVALID = -22,
+};
+const char *hv_vm_state_to_string(enum hv_vm_state s); /* "created", "running", ... */
+
+struct hv_vm_config {
+        const char *name;      /* for messages and thread names */
+        uint32_t vcpus;        /* 1 .. KVM's max */
+        uint64_t memory_mib;   /* guest RAM */
+        const char *kernel;    /* PVH ELF (bzImage later) */
+        const char *initrd;    /* optional, NULL for none */
+        const char *cmdline;   /* optional, NULL for "" */
+};
+
+struct hv_vm_callbacks {
+        /* The VM changed state on its own (guest exit, crash): new state and a reason. */
+        void (*state_changed)(struct hv_vm *vm, enum hv_vm_state state, const char *reason,
+                              void *userdata);
+        /* Bytes the guest wrote to its serial port (COM1). */
+        void (*serial_output)(struct hv_vm *vm, const uint8_t *buf, size_t len, void *userdata);
+};
+
+/* Builds the VM: KVM VM with irqchip and PIT, guest RAM, the kernel loaded, vCPUs created
+ * and parked (state CREATED). Needs a registered vendor plugin. On failure nothing is left
+ * behind; *ret_error (if non-NULL) gets a static or thread-local message naming the cause. */
+int hv_vm_new(const struct hv_vm_config *config, const struct hv_vm_callbacks *callbacks,
+              void *userdata, struct hv_vm **ret_vm, const char **ret_error);
+/* Stops the vCPUs if needed, joins their threads, frees everything. Accepts NULL. */
+struct hv_vm *hv_vm_free(struct hv_vm *vm);
+
+int hv_vm_start(struct hv_vm *vm);   /* CREATED -> RUNNING; -EBUSY otherwise */
+int hv_vm_pause(struct hv_vm *vm);   /* RUNNING -> PAUSED: returns when every vCPU is out of the guest */
+int hv_vm_resume(struct hv_vm *vm);  /* PAUSED -> RUNNING */
+int hv_vm_stop(struct hv_vm *vm);    /* any -> STOPPED: vCPUs leave the guest and exit their loops */
+int hv_vm_reset(struct hv_vm *vm);   /* reload the kernel, reset vCPUs, run again (from RUNNING/PAUSED/STOPPED/CRASHED) */
+
+enum hv_vm_state hv_vm_get_state(struct hv_vm *vm);
+/* The reason for the last state change, copied into buf. */
+void hv_vm_get_state_reason(struct hv_vm *vm, char *buf, size_t len);
+
+/* Feeds bytes to the guest's serial port input FIFO; returns how many were taken. */
+int hv_vm_serial_input(struct hv_vm *vm, const uint8_t *buf, size_t len);
+
+/* Asks the guest to shut down (Ctrl-Alt-Del). -EOPNOTSUPP until Linux guest support. */
+int hv_vm_request_shutdown(struct hv_vm *vm);

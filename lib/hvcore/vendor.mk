@@ -1,0 +1,1 @@
+# lib/hvcore: rules owned by this area; see Makefile.am

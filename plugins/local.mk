@@ -1,0 +1,1 @@
+# plugins: rules owned by this area; see Makefile.am

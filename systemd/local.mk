@@ -1,0 +1,1 @@
+# systemd: rules owned by this area; see Makefile.am

@@ -1,0 +1,1 @@
+# tests: rules owned by this area; see Makefile.am

@@ -1,0 +1,1 @@
+# tests/guests: rules owned by this area; see Makefile.am

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "hv-test.h"
+#include "macros.h"
+
+void hv_test_require_kvm(void)
+{
+        int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+        if (fd < 0) {
+                printf("SKIP: this test needs /dev/kvm, which cannot be opened: %s\n", strerror(errno));
+                exit(77);
+        }
+        close(fd);
+}
+
+static const char *env_or(const char *name, const char *fallback)
+{
+        const char *v = getenv(name);
+        return v && *v ? v : fallback;
+}
+
+const char *hv_test_guest_path(const char *name)
+{
+        static char path[PATH_MAX];
+        struct stat st;
+        snprintf(path, sizeof(path), "%s/%s.elf", env_or("HVD_GUEST_DIR", "tests/guests"), name);
+        ck_assert_msg(stat(path, &st) == 0, "test guest %s is missing (%s)", path, strerror(errno));
+        return path;
+}
+
+const char *hv_test_plugin_dir(void)
+{
+        return env_or("HVD_PLUGIN_DIR", "plugins");
+}
+
+int hv_test_run_child(void (*fn)(void *arg), void *arg, int *ret_status, char **ret_stderr)
+{
+        int pipefd[2];
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return -errno;
+        fflush(stdout);
+        fflush(stderr);
+        pid_t pid = fork();
+        if (pid < 0) {
+                int r = -errno;
+                close(pipefd[0]);
+                close(pipefd[1]);
+                return r;
+        }
+        if (pid == 0) {
+                dup2(pipefd[1], STDERR_FILENO);
+                /* abort() must not be turned into something else by the test runner */
+                signal(SIGABRT, SIG_DFL);
+                fn(arg);
+                _exit(0);
+        }
+        close(pipefd[1]);
+        size_t cap = 4096, len = 0;
+        char *buf = malloc(cap);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                if (len + 1024 > cap) {
+                        char *n = realloc(buf, cap * 2);
+                        if (!n)
+                                break;
+                        buf = n;
+                        cap *= 2;
+                }
+                ssize_t k = read(pipefd[0], buf + len, cap - len - 1);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        break;
+                len += (size_t)k;
+        }
+        buf[len] = 0;
+        close(pipefd[0]);
+        int status;
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR) {
+                        free(buf);
+                        return -errno;
+                }
+        *ret_status = status;
+        if (ret_stderr)
+                *ret_stderr = buf;
+        else
+                free(buf);
+        return 0;
+}
+
+int hv_test_run_suite(Suite *s)
+{
+        SRunner *sr = srunner_create(s);
+        srunner_run_all(sr, CK_NORMAL);
+        int failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
