@@ -1,1 +1,1 @@
-# daemon: rules owned by this area; see Makefile.am
+EXTRA_DIST += daemon/org.hvd1.xml

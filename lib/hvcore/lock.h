@@ -25,6 +25,7 @@ enum hv_lock_class {
         HV_LOCK_SRCU,            /* vm->srcu (SRCU read side) */
         HV_LOCK_MMU,             /* vm->mmu_lock (rwlock) */
         HV_LOCK_MN_INVALIDATE,   /* vm->mn_invalidate_lock (spinlock) */
+        HV_LOCK_DEVICE,          /* an emulated device's own state (mutex, leaf) */
         _HV_LOCK_CLASS_MAX,
         _HV_LOCK_CLASS_INVALID = -22,
 };

@@ -1,1 +1,2 @@
-# lib/hvcore: rules owned by this area; see Makefile.am
+# lib/hvcore locks: typed locks, the validator, SRCU
+lib_hvcore_libhvcore_internal_la_SOURCES += lib/hvcore/lock.c lib/hvcore/srcu.c
