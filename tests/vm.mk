@@ -13,3 +13,11 @@ CORE_TESTS += $(vm_tests)
 tests_test_request_SOURCES = tests/test-request.c
 tests_test_request_CFLAGS = $(HV_TEST_CFLAGS)
 tests_test_request_LDADD = $(VM_TEST_LIBS)
+
+vm_tests2 = tests/test-vm
+check_PROGRAMS += $(vm_tests2)
+TESTS += $(vm_tests2)
+CORE_TESTS += $(vm_tests2)
+tests_test_vm_SOURCES = tests/test-vm.c
+tests_test_vm_CFLAGS = $(HV_TEST_CFLAGS)
+tests_test_vm_LDADD = $(VM_TEST_LIBS)

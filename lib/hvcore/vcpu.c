@@ -209,16 +209,6 @@ static int handle_exit(struct hv_vcpu *vcpu)
         }
 }
 
-static void vcpu_park(struct hv_vcpu *vcpu)
-{
-        hv_mutex_unlock(&vcpu->mutex);
-        atomic_store(&vcpu->parked, true);
-        hv_vm_notify_parked(vcpu->vm);
-        hv_vcpu_block(vcpu);
-        atomic_store(&vcpu->parked, false);
-        hv_mutex_lock(&vcpu->mutex);
-}
-
 /* V1 of the protocol. Returns false when the loop must end. */
 static bool vcpu_handle_requests(struct hv_vcpu *vcpu)
 {
@@ -242,6 +232,28 @@ static bool vcpu_handle_requests(struct hv_vcpu *vcpu)
         return true;
 }
 
+/* Sleeps until the VM runs again, handling requests meanwhile without leaving the parked
+ * state (so a pause that saw it parked stays true). vcpu->mutex is dropped while asleep.
+ * Returns false when the loop must end. */
+static bool vcpu_park(struct hv_vcpu *vcpu)
+{
+        bool go_on = true;
+        hv_mutex_unlock(&vcpu->mutex);
+        atomic_store(&vcpu->parked, true);
+        hv_vm_notify_parked(vcpu->vm);
+        while (atomic_load(&vcpu->vm->run_target) != HV_RUN_GO) {
+                hv_vcpu_block(vcpu);
+                hv_mutex_lock(&vcpu->mutex);
+                go_on = vcpu_handle_requests(vcpu);
+                hv_mutex_unlock(&vcpu->mutex);
+                if (!go_on)
+                        break;
+        }
+        atomic_store(&vcpu->parked, false);
+        hv_mutex_lock(&vcpu->mutex);
+        return go_on;
+}
+
 static void *vcpu_thread(void *arg)
 {
         struct hv_vcpu *vcpu = arg;
@@ -257,7 +269,8 @@ static void *vcpu_thread(void *arg)
                 if (hv_request_pending(vcpu) && !vcpu_handle_requests(vcpu))
                         break;
                 if (atomic_load(&vm->run_target) != HV_RUN_GO) {
-                        vcpu_park(vcpu);
+                        if (!vcpu_park(vcpu))
+                                break;
                         continue;
                 }
                 if (!hv_vcpu_enter_guest_mode(vcpu))
