@@ -21,3 +21,11 @@ CORE_TESTS += $(vm_tests2)
 tests_test_vm_SOURCES = tests/test-vm.c
 tests_test_vm_CFLAGS = $(HV_TEST_CFLAGS)
 tests_test_vm_LDADD = $(VM_TEST_LIBS)
+
+vm_tests3 = tests/test-memslot
+check_PROGRAMS += $(vm_tests3)
+TESTS += $(vm_tests3)
+CORE_TESTS += $(vm_tests3)
+tests_test_memslot_SOURCES = tests/test-memslot.c
+tests_test_memslot_CFLAGS = $(HV_TEST_CFLAGS)
+tests_test_memslot_LDADD = $(VM_TEST_LIBS)
