@@ -260,7 +260,10 @@ static void print_text(json_object *root)
                 printf("  %-24s %s (recommended %s)\n", "max vCPUs", get_str(sum, "max_vcpus") ?: "?",
                        get_str(sum, "recommended_vcpus") ?: "?");
                 printf("  %-24s %s\n", "memslots", get_str(sum, "memslots") ?: "?");
-                printf("  %-24s %s\n", "sync regs", get_str(sum, "sync_regs") ?: "?");
+                int64_t sync = json_object_get_int64(get(sum, "sync_regs"));
+                printf("  %-24s %s%s%s%s\n", "sync regs", get_str(sum, "sync_regs") ?: "?",
+                       sync & KVM_SYNC_X86_REGS ? " regs" : "", sync & KVM_SYNC_X86_SREGS ? " sregs" : "",
+                       sync & KVM_SYNC_X86_EVENTS ? " events" : "");
                 printf("\n  %-36s %-8s %-9s %s\n", "capability", "value", "", "used for");
                 json_object *caps = get(kvm, "capabilities");
                 for (size_t i = 0; caps && i < json_object_array_length(caps); i++) {

@@ -27,3 +27,4 @@ all_local += plugins-build-links
 CLEANFILES += plugins/x86-svm.so plugins/x86-vmx.so
 .PHONY: plugins-build-links
 
+EXTRA_DIST += plugins/README.md

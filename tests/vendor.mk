@@ -24,16 +24,16 @@ check_PROGRAMS += tests/test-vendor-registry tests/test-vendor-plugins tests/tes
 TESTS += tests/test-vendor-registry tests/test-vendor-plugins tests/test-vendor-check-host
 CORE_TESTS += tests/test-vendor-registry tests/test-vendor-plugins
 
-tests_test_vendor_registry_SOURCES = tests/test-vendor-registry.c
+tests_test_vendor_registry_SOURCES = tests/test-vendor-registry.c tests/test-vendor-host.h
 tests_test_vendor_registry_CFLAGS = $(HV_TEST_CFLAGS)
 tests_test_vendor_registry_LDADD = $(HV_TEST_LIBS)
 
 # Links plugins/common directly to test its parsers with hostile input.
-tests_test_vendor_plugins_SOURCES = tests/test-vendor-plugins.c \
+tests_test_vendor_plugins_SOURCES = tests/test-vendor-plugins.c tests/test-vendor-host.h \
 	plugins/common/host.c plugins/common/cpuid.c plugins/common/plugin.c
 tests_test_vendor_plugins_CFLAGS = $(HV_TEST_CFLAGS) -I$(top_srcdir)/plugins/common
 tests_test_vendor_plugins_LDADD = $(HV_TEST_LIBS)
 
-tests_test_vendor_check_host_SOURCES = tests/test-vendor-check-host.c daemon/check-host.c daemon/check-host.h
+tests_test_vendor_check_host_SOURCES = tests/test-vendor-check-host.c tests/test-vendor-host.h daemon/check-host.c daemon/check-host.h
 tests_test_vendor_check_host_CFLAGS = $(HV_TEST_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/daemon
 tests_test_vendor_check_host_LDADD = $(HV_TEST_LIBS) $(JSONC_LIBS)

@@ -4,11 +4,12 @@
 #include <string.h>
 
 #include "hvcore/vendor.h"
+#include "macros.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 
-void hv_cpu_get_vendor(char ret_vendor[static 13])
+HV_EXPORT void hv_cpu_get_vendor(char ret_vendor[static 13])
 {
         unsigned int eax, ebx, ecx, edx;
         memset(ret_vendor, 0, 13);
@@ -20,7 +21,7 @@ void hv_cpu_get_vendor(char ret_vendor[static 13])
         memcpy(ret_vendor + 8, &ecx, 4);
 }
 
-void hv_cpu_get_model_name(char ret_name[static 49])
+HV_EXPORT void hv_cpu_get_model_name(char ret_name[static 49])
 {
         uint32_t regs[12];
         memset(ret_name, 0, 49);
@@ -41,6 +42,6 @@ void hv_cpu_get_model_name(char ret_name[static 49])
         memcpy(ret_name, p, n);
 }
 #else
-void hv_cpu_get_vendor(char ret_vendor[static 13]) { memset(ret_vendor, 0, 13); }
-void hv_cpu_get_model_name(char ret_name[static 49]) { memset(ret_name, 0, 49); }
+HV_EXPORT void hv_cpu_get_vendor(char ret_vendor[static 13]) { memset(ret_vendor, 0, 13); }
+HV_EXPORT void hv_cpu_get_model_name(char ret_name[static 49]) { memset(ret_name, 0, 49); }
 #endif

@@ -60,7 +60,7 @@ static const char *const result_names[_HV_VENDOR_RESULT_MAX] = {
         [HV_VENDOR_BROKEN] = "broken",
 };
 
-const char *hv_vendor_result_to_string(enum hv_vendor_result r)
+HV_EXPORT const char *hv_vendor_result_to_string(enum hv_vendor_result r)
 {
         return r >= 0 && r < _HV_VENDOR_RESULT_MAX ? result_names[r] : NULL;
 }
@@ -279,7 +279,7 @@ static void verdict_init(struct hv_vendor_verdict *v, const char *path)
         snprintf(v->name, sizeof(v->name), "%.*s", (int)MIN(n, (size_t)INT_MAX), base);
 }
 
-int hv_vendor_load_file(const char *path, struct hv_vendor_verdict *verdict)
+HV_EXPORT int hv_vendor_load_file(const char *path, struct hv_vendor_verdict *verdict)
 {
         struct hv_vendor_verdict local;
         struct hv_vendor_verdict *v = verdict ? verdict : &local;
@@ -340,7 +340,7 @@ static void dirent_list_free(struct dirent_list *l)
         free(l->list);
 }
 
-int hv_vendor_load_dir(const char *dir, struct hv_vendor_verdict **ret_verdicts, size_t *ret_count)
+HV_EXPORT int hv_vendor_load_dir(const char *dir, struct hv_vendor_verdict **ret_verdicts, size_t *ret_count)
 {
         if (!dir || !ret_verdicts || !ret_count)
                 return -EINVAL;
@@ -370,12 +370,12 @@ int hv_vendor_load_dir(const char *dir, struct hv_vendor_verdict **ret_verdicts,
         return 0;
 }
 
-const struct hv_vendor_ops *hv_vendor_get(void)
+HV_EXPORT const struct hv_vendor_ops *hv_vendor_get(void)
 {
         return atomic_load_explicit(&vendor_published, memory_order_acquire);
 }
 
-int hv_vendor_unload(void)
+HV_EXPORT int hv_vendor_unload(void)
 {
         struct hv_mutex *lock = vendor_lock();
         int r = 0;
