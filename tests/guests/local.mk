@@ -30,3 +30,13 @@ EXTRA_DIST += \
 	tests/guests/README.md tests/guests/guest.ld tests/guests/entry.S tests/guests/rt.c tests/guests/rt.h \
 	tests/guests/dirtier-pattern.h \
 	tests/guests/hello.c tests/guests/spin.c tests/guests/dirtier.c tests/guests/echo.c tests/guests/demo.c
+
+# The PVH loader's tests (they load the guests above, so they are in this fragment).
+check_PROGRAMS += tests/test-pvh
+TESTS += tests/test-pvh
+CORE_TESTS += tests/test-pvh
+tests_test_pvh_SOURCES = tests/test-pvh.c
+tests_test_pvh_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/guests
+tests_test_pvh_CFLAGS = $(HV_TEST_CFLAGS)
+tests_test_pvh_LDADD = $(HV_TEST_LIBS)
+EXTRA_tests_test_pvh_DEPENDENCIES = $(HV_TEST_GUESTS)
