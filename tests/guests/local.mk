@@ -40,3 +40,11 @@ tests_test_pvh_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/guests
 tests_test_pvh_CFLAGS = $(HV_TEST_CFLAGS)
 tests_test_pvh_LDADD = $(HV_TEST_LIBS)
 EXTRA_tests_test_pvh_DEPENDENCIES = $(HV_TEST_GUESTS)
+
+# The same guests under QEMU (skips without qemu-system-x86_64).
+TESTS += tests/guests-qemu.sh
+EXTRA_DIST += tests/guests-qemu.sh
+
+# A sample VM definition booting the demo guest (@GUEST_DIR@ is filled in by its user,
+# e.g. scripts/demo.sh).
+EXTRA_DIST += examples/demo.json
