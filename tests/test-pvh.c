@@ -324,6 +324,15 @@ START_TEST(test_refuse_not_elf)
 }
 END_TEST
 
+START_TEST(test_refuse_bzimage)
+{
+        uint8_t image[0x1000] = { 0 };
+        struct elf32 e = { .buf = image, .len = sizeof(image) };
+        memcpy(image + 0x202, "HdrS", 4);
+        assert_refused(&e, -ENOEXEC, "a bzImage (Linux boot protocol), which is not supported yet");
+}
+END_TEST
+
 START_TEST(test_refuse_bad_magic)
 {
         struct elf32 e;
@@ -727,6 +736,7 @@ static Suite *pvh_suite(void)
                 { "refuse_ram_size", test_refuse_ram_size },
                 { "refuse_missing_file", test_refuse_missing_file },
                 { "refuse_not_elf", test_refuse_not_elf },
+                { "refuse_bzimage", test_refuse_bzimage },
                 { "refuse_bad_magic", test_refuse_bad_magic },
                 { "refuse_bad_class", test_refuse_bad_class },
                 { "refuse_truncated_header", test_refuse_truncated_header },

@@ -119,6 +119,9 @@ int hv_elf_pvh_parse(const uint8_t *buf, size_t len, struct hv_elf_pvh **ret, ch
         static const uint8_t magic[4] = { 0x7f, 'E', 'L', 'F' };
         const struct elf_layout *l;
 
+        /* The Linux boot protocol's header signature "HdrS" at 0x202 marks a bzImage. */
+        if (len >= 0x206 && memcmp(buf + 0x202, "HdrS", 4) == 0)
+                return fail(errbuf, errlen, "a bzImage (Linux boot protocol), which is not supported yet: boot the kernel's PVH ELF (vmlinux) instead");
         if (len < EI_NIDENT || memcmp(buf, magic, sizeof(magic)) != 0)
                 return fail(errbuf, errlen, "not an ELF file (bad magic); only PVH ELF kernels are supported, bzImage is not yet");
         if (buf[4] == ELFCLASS32)
