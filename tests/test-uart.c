@@ -273,6 +273,46 @@ START_TEST(test_linux_detects_16550a)
 }
 END_TEST
 
+/* Linux's serial8250_do_startup(): clear the FIFOs and latches, the LSR safety check, then
+ * the THRE re-assertion test (UART_BUG_THRE) and the TX-enable test (UART_BUG_TXEN), both of
+ * which a real 16550A passes. */
+START_TEST(test_linux_startup_finds_no_bugs)
+{
+        ck_assert_str_eq(linux_autoconfig(), "16550A");
+        out(FCR, 0x01);
+        out(FCR, 0x07);
+        out(FCR, 0);
+        in(LSR);
+        in(RBR);
+        in(IIR);
+        in(MSR);
+        ck_assert_uint_ne(in(LSR), 0xff);
+
+        ck_assert_uint_eq(in(LSR) & 0x20, 0x20);
+        out(IER, 0x02);
+        uint8_t iir1 = in(IIR);
+        out(IER, 0);
+        out(IER, 0x02);
+        uint8_t iir = in(IIR);
+        out(IER, 0);
+        ck_assert_msg(!(!(iir1 & 0x01) && (iir & 0x01)), "UART_BUG_THRE: %02x %02x", iir1, iir);
+        ck_assert_uint_eq(iir1 & 0x01, 0);
+
+        out(LCR, 0x03);
+        out(MCR, 0x0b); /* DTR | RTS | OUT2 */
+        out(IER, 0x02);
+        uint8_t lsr = in(LSR);
+        iir = in(IIR);
+        out(IER, 0);
+        ck_assert_msg(!((lsr & 0x40) && (iir & 0x01)), "UART_BUG_TXEN: lsr %02x iir %02x", lsr, iir);
+
+        out(IER, 0x05); /* RLSI | RDI, as the driver leaves it */
+        ck_assert_int_eq(sink.level, 0);
+        ck_assert_uint_eq(hv_uart_receive(u, (const uint8_t *)"k", 1), 1);
+        ck_assert_int_eq(sink.level, 1);
+}
+END_TEST
+
 START_TEST(test_fifo_id_bits)
 {
         out(FCR, 0x01);
@@ -628,6 +668,7 @@ static Suite *uart_suite(void)
         tcase_add_test(tc, test_ier_keeps_low_nibble);
         tcase_add_test(tc, test_loopback_msr);
         tcase_add_test(tc, test_linux_detects_16550a);
+        tcase_add_test(tc, test_linux_startup_finds_no_bugs);
         tcase_add_test(tc, test_fifo_id_bits);
         tcase_add_test(tc, test_dlab_switching);
         tcase_add_test(tc, test_tx_path);
