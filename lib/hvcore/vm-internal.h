@@ -19,6 +19,7 @@
 struct hv_vcpu;
 struct kvm_run;
 struct hv_serial;
+struct hv_debug_exit;
 
 /* What the vCPU threads are told to do (vm->run_target). */
 enum hv_run_target {
@@ -77,7 +78,8 @@ struct hv_vm {
         bool threads_running;
 
         struct hv_serial *serial;
-        int32_t exit_code; /* debug-exit value, -1 before */
+        struct hv_debug_exit *debug_exit;
+        int32_t exit_code; /* debug-exit status ((code << 1) | 1), -1 before */
 };
 
 int hv_vm_new_with_hooks(const struct hv_vm_config *config, const struct hv_vm_callbacks *callbacks,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 
 #include "bus.h"
@@ -28,17 +29,23 @@ static void serial_transmit(void *opaque, const uint8_t *buf, size_t len)
 
 static const struct hv_uart_ops serial_uart_ops = { .set_irq = serial_set_irq, .transmit = serial_transmit };
 
+/* The UART is byte wide: a wider access touches consecutive registers. */
 static int serial_read(void *opaque, uint64_t offset, uint8_t *data, uint32_t len)
 {
         struct hv_vm *vm = opaque;
-        return hv_uart_io(vm->serial->uart, (uint16_t)offset, false, data);
+        for (uint32_t i = 0; i < len; i++)
+                hv_uart_io(vm->serial->uart, (uint16_t)(offset + i), false, &data[i]);
+        return 0;
 }
 
 static int serial_write(void *opaque, uint64_t offset, const uint8_t *data, uint32_t len)
 {
         struct hv_vm *vm = opaque;
-        uint8_t b = data[0];
-        return hv_uart_io(vm->serial->uart, (uint16_t)offset, true, &b);
+        for (uint32_t i = 0; i < len; i++) {
+                uint8_t b = data[i];
+                hv_uart_io(vm->serial->uart, (uint16_t)(offset + i), true, &b);
+        }
+        return 0;
 }
 
 static int serial_new(struct hv_vm *vm, struct hv_serial *s)
@@ -55,7 +62,13 @@ int hv_vm_serial_receive(struct hv_vm *vm, const uint8_t *buf, size_t len)
 {
         if (!vm->serial)
                 return -ENODEV;
-        return hv_uart_receive(vm->serial->uart, buf, len);
+        return (int)hv_uart_receive(vm->serial->uart, buf, MIN(len, (size_t)INT_MAX));
+}
+
+void hv_vm_serial_reset(struct hv_vm *vm)
+{
+        if (vm->serial)
+                hv_uart_reset(vm->serial->uart);
 }
 
 #else /* the transmit-only stand-in */
@@ -90,6 +103,10 @@ static void serial_free(struct hv_serial *s)
 int hv_vm_serial_receive(struct hv_vm *vm, const uint8_t *buf, size_t len)
 {
         return 0; /* no receiver yet: nothing taken */
+}
+
+void hv_vm_serial_reset(struct hv_vm *vm)
+{
 }
 #endif
 

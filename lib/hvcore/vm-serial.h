@@ -15,3 +15,4 @@ struct hv_vm;
 int hv_vm_serial_attach(struct hv_vm *vm);
 void hv_vm_serial_detach(struct hv_vm *vm);
 int hv_vm_serial_receive(struct hv_vm *vm, const uint8_t *buf, size_t len);
+void hv_vm_serial_reset(struct hv_vm *vm);

@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
+#include "debug-exit.h"
 #include "kvm.h"
 #include "macros.h"
 #include "request.h"
@@ -128,22 +129,45 @@ int hv_vm_set_irq_line(struct hv_vm *vm, uint32_t irq, bool level)
         return 0;
 }
 
-/* ---- debug-exit device (port 0xf4, QEMU isa-debug-exit compatible: status (v << 1) | 1) */
+/* ---- debug-exit device (port 0xf4, QEMU isa-debug-exit compatible) */
+
+static void debug_exit_exit(void *opaque, uint32_t code)
+{
+        struct hv_vm *vm = opaque;
+        uint32_t status = hv_debug_exit_status(code);
+        vm->exit_code = (int32_t)status;
+        char reason[80];
+        snprintf(reason, sizeof(reason), "guest exited with code %" PRIu32 " (status %" PRIu32 ")", code, status);
+        hv_vm_guest_stopped(vm, reason);
+}
+
+static const struct hv_debug_exit_ops debug_exit_dev_ops = { .exit = debug_exit_exit };
+
+static int debug_exit_read(void *opaque, uint64_t offset, uint8_t *data, uint32_t len)
+{
+        struct hv_vm *vm = opaque;
+        hv_debug_exit_io(vm->debug_exit, (uint16_t)offset, false, data, len);
+        return 0;
+}
 
 static int debug_exit_write(void *opaque, uint64_t offset, const uint8_t *data, uint32_t len)
 {
         struct hv_vm *vm = opaque;
-        uint32_t v = 0;
-        memcpy(&v, data, MIN(len, (uint32_t)sizeof(v)));
-        int32_t code = (int32_t)((v << 1) | 1);
-        vm->exit_code = code;
-        char reason[64];
-        snprintf(reason, sizeof(reason), "guest exited with code %" PRId32, code);
-        hv_vm_guest_stopped(vm, reason);
+        uint8_t buf[8];
+        memcpy(buf, data, MIN(len, (uint32_t)sizeof(buf)));
+        hv_debug_exit_io(vm->debug_exit, (uint16_t)offset, true, buf, MIN(len, (uint32_t)sizeof(buf)));
         return 0;
 }
 
-static const struct hv_io_ops debug_exit_ops = { .write = debug_exit_write };
+static const struct hv_io_ops debug_exit_ops = { .read = debug_exit_read, .write = debug_exit_write };
+
+static int debug_exit_attach(struct hv_vm *vm)
+{
+        int r = hv_debug_exit_new(&debug_exit_dev_ops, vm, &vm->debug_exit);
+        if (r < 0)
+                return r;
+        return hv_bus_register(vm, HV_BUS_PIO, HV_DEBUG_EXIT_PORT, HV_DEBUG_EXIT_SIZE, &debug_exit_ops, vm);
+}
 
 /* ---- building */
 
@@ -389,7 +413,7 @@ int hv_vm_new_with_hooks(const struct hv_vm_config *config, const struct hv_vm_c
         }
         r = hv_vm_serial_attach(vm);
         if (r >= 0)
-                r = hv_bus_register(vm, HV_BUS_PIO, 0xf4, 4, &debug_exit_ops, vm);
+                r = debug_exit_attach(vm);
         if (r < 0) {
                 *err = set_error("cannot attach devices: %s", strerror(-r));
                 goto fail;
@@ -424,6 +448,7 @@ HV_EXPORT struct hv_vm *hv_vm_free(struct hv_vm *vm)
         vcpus_destroy(vm);
         free(vm->vcpus);
         hv_vm_serial_detach(vm);
+        vm->debug_exit = hv_debug_exit_free(vm->debug_exit);
         safe_close(vm->vm_fd);
         safe_close(vm->kvm_fd);
         hv_memslots_free_all(vm);
@@ -556,6 +581,7 @@ HV_EXPORT int hv_vm_reset(struct hv_vm *vm)
         vcpus_destroy(vm);
         vm->vm_fd = safe_close(vm->vm_fd);
         vm->exit_code = -1;
+        hv_vm_serial_reset(vm);
         r = kvm_vm_create(vm, &err);
         if (r >= 0)
                 r = hv_memslots_register_all(vm);
