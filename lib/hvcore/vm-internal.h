@@ -14,6 +14,7 @@
 #include "hvcore/vm.h"
 #include "lock.h"
 #include "memslot.h"
+#include "pvh.h"
 #include "srcu.h"
 
 struct hv_vcpu;
@@ -52,6 +53,7 @@ struct hv_vm {
         int kvm_fd, vm_fd;
         size_t run_size;
         struct hv_guest_ram ram;
+        struct hv_pvh_boot boot; /* where the kernel was loaded, for vCPU 0 */
 
         struct hv_mutex lock;            /* vm->lock: lifecycle, vCPU creation */
         struct hv_mutex slots_lock;      /* memslot and bus updates */

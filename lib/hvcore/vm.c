@@ -11,21 +11,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <time.h>
 
 #include "debug-exit.h"
 #include "kvm.h"
 #include "macros.h"
+#include "pvh.h"
 #include "request.h"
 #include "vcpu.h"
 #include "vm-internal.h"
 #include "vm-serial.h"
 
-#if __has_include("pvh.h")
-#include "pvh.h"
-#define HV_HAVE_PVH 1
-#endif
 
 #define HV_TSS_ADDR 0xfffbd000u
 #define HV_IDENTITY_MAP_ADDR 0xfffbc000u
@@ -180,7 +178,6 @@ static int kvm_vm_create(struct hv_vm *vm, const char **ret_error)
                 return r;
         }
         uint64_t idmap = HV_IDENTITY_MAP_ADDR;
-        struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
         const char *what = NULL;
         if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)HV_TSS_ADDR) < 0)
                 what = "KVM_SET_TSS_ADDR";
@@ -188,8 +185,6 @@ static int kvm_vm_create(struct hv_vm *vm, const char **ret_error)
                 what = "KVM_SET_IDENTITY_MAP_ADDR";
         else if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
                 what = "KVM_CREATE_IRQCHIP";
-        else if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
-                what = "KVM_CREATE_PIT2";
         if (what) {
                 int r = negative_errno();
                 *ret_error = set_error("%s failed: %s", what, strerror(-r));
@@ -199,38 +194,76 @@ static int kvm_vm_create(struct hv_vm *vm, const char **ret_error)
         return 0;
 }
 
-#ifdef HV_HAVE_PVH
+/* KVM_CREATE_PIT2 starts a kernel thread, which takes milliseconds on a busy host (2-50 ms
+ * measured here): it runs on a helper thread while guest RAM is mapped and the kernel loaded,
+ * and is joined before the vCPUs are created. */
+struct pit_job {
+        int vm_fd;
+        int r;
+        bool threaded;
+        pthread_t thread;
+};
+
+static void *pit_create(void *arg)
+{
+        struct pit_job *j = arg;
+        struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+        j->r = ioctl(j->vm_fd, KVM_CREATE_PIT2, &pit) < 0 ? negative_errno() : 0;
+        return NULL;
+}
+
+static void pit_start(struct hv_vm *vm, struct pit_job *j)
+{
+        *j = (struct pit_job){ .vm_fd = vm->vm_fd };
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        j->threaded = pthread_create(&j->thread, NULL, pit_create, j) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (!j->threaded)
+                pit_create(j);
+}
+
+static int pit_join(struct pit_job *j, const char **ret_error)
+{
+        if (j->threaded)
+                pthread_join(j->thread, NULL);
+        j->threaded = false;
+        if (j->r < 0)
+                *ret_error = set_error("KVM_CREATE_PIT2 failed: %s", strerror(-j->r));
+        return j->r;
+}
+
 static void ram_mark_dirty(void *opaque, uint64_t gpa, uint64_t len)
 {
         /* dirty logging is not built yet: nothing records loader writes */
 }
-#endif
 
-/* Loads the kernel into RAM and prepares vCPU 0 for it; hooks stand in for raw guests. */
-static int vm_load(struct hv_vm *vm, const char **ret_error)
+/* Loads the kernel into guest RAM (vCPU 0 is set up for it later). */
+static int vm_load_kernel(struct hv_vm *vm, const char **ret_error)
+{
+        if (!vm->kernel)
+                return 0;
+        struct hv_guest_memory mem = {
+                .host = vm->ram.host, .size = vm->ram.size, .mark_dirty = ram_mark_dirty, .opaque = vm,
+        };
+        char err[200] = "";
+        int r = hv_pvh_load(&mem, vm->kernel, vm->initrd, vm->cmdline, &vm->boot, err, sizeof(err));
+        if (r < 0)
+                *ret_error = set_error("%s", *err ? err : strerror(-r));
+        return r;
+}
+
+/* vCPU 0 at the PVH entry (the others wait for INIT/SIPI); hooks stand in for raw guests. */
+static int vcpus_setup(struct hv_vm *vm, const char **ret_error)
 {
         int r;
         if (vm->kernel) {
-#ifdef HV_HAVE_PVH
-                struct hv_guest_memory mem = {
-                        .host = vm->ram.host, .size = vm->ram.size, .mark_dirty = ram_mark_dirty, .opaque = vm,
-                };
-                struct hv_pvh_boot boot;
-                char err[200] = "";
-                r = hv_pvh_load(&mem, vm->kernel, vm->initrd, vm->cmdline, &boot, err, sizeof(err));
-                if (r < 0) {
-                        *ret_error = set_error("cannot load %s: %s", vm->kernel, *err ? err : strerror(-r));
-                        return r;
-                }
-                r = hv_pvh_setup_vcpu(vm->vcpus[0]->fd, &boot);
+                r = hv_pvh_setup_vcpu(vm->vcpus[0]->fd, &vm->boot);
                 if (r < 0) {
                         *ret_error = set_error("cannot set up vCPU 0 for PVH entry: %s", strerror(-r));
                         return r;
                 }
-#else
-                *ret_error = set_error("this build has no PVH loader");
-                return -EOPNOTSUPP;
-#endif
         }
         if (vm->hooks.setup_vcpu)
                 for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
@@ -288,6 +321,53 @@ static void vcpus_destroy(struct hv_vm *vm)
 {
         for (uint32_t i = 0; vm->vcpus && i < vm->nr_vcpus; i++)
                 vm->vcpus[i] = hv_vcpu_destroy(vm->vcpus[i]);
+}
+
+/* The KVM side and what lives in guest RAM, first time (fresh RAM, devices) or after a
+ * reset (same RAM memfd zeroed, memslots registered again). vCPU threads start parked. */
+static int vm_build(struct hv_vm *vm, bool first, const char **err)
+{
+        struct pit_job pit;
+        int r = kvm_vm_create(vm, err);
+        if (r < 0)
+                return r;
+        pit_start(vm, &pit);
+        if (first) {
+                r = hv_guest_ram_new(vm->name, vm->config.memory_mib << 20, &vm->ram);
+                if (r < 0)
+                        *err = set_error("cannot allocate %" PRIu64 " MiB of guest RAM: %s", vm->config.memory_mib,
+                                         strerror(-r));
+                if (r >= 0) {
+                        r = hv_memslot_set(vm, 0, 0, vm->ram.size, vm->ram.host, 0);
+                        if (r < 0)
+                                *err = set_error("cannot map guest RAM into the VM: %s", strerror(-r));
+                }
+                if (r >= 0) {
+                        r = hv_vm_serial_attach(vm);
+                        if (r >= 0)
+                                r = debug_exit_attach(vm);
+                        if (r < 0)
+                                *err = set_error("cannot attach devices: %s", strerror(-r));
+                }
+        } else {
+                r = hv_memslots_register_all(vm);
+                if (r >= 0)
+                        r = hv_guest_ram_discard(&vm->ram);
+                if (r < 0)
+                        *err = set_error("cannot map guest RAM again: %s", strerror(-r));
+        }
+        if (r >= 0)
+                r = vm_load_kernel(vm, err);
+        int k = pit_join(&pit, err);
+        if (r >= 0)
+                r = k;
+        if (r >= 0)
+                r = vcpus_create(vm, err);
+        if (r >= 0)
+                r = vcpus_setup(vm, err);
+        if (r >= 0)
+                r = threads_start(vm, err);
+        return r;
 }
 
 static char *strdup_or_null(const char *s, bool *fail)
@@ -398,33 +478,7 @@ int hv_vm_new_with_hooks(const struct hv_vm_config *config, const struct hv_vm_c
         }
         vm->run_size = (size_t)r;
 
-        r = kvm_vm_create(vm, err);
-        if (r < 0)
-                goto fail;
-        r = hv_guest_ram_new(vm->name, config->memory_mib << 20, &vm->ram);
-        if (r < 0) {
-                *err = set_error("cannot allocate %" PRIu64 " MiB of guest RAM: %s", config->memory_mib, strerror(-r));
-                goto fail;
-        }
-        r = hv_memslot_set(vm, 0, 0, vm->ram.size, vm->ram.host, 0);
-        if (r < 0) {
-                *err = set_error("cannot map guest RAM into the VM: %s", strerror(-r));
-                goto fail;
-        }
-        r = hv_vm_serial_attach(vm);
-        if (r >= 0)
-                r = debug_exit_attach(vm);
-        if (r < 0) {
-                *err = set_error("cannot attach devices: %s", strerror(-r));
-                goto fail;
-        }
-        r = vcpus_create(vm, err);
-        if (r < 0)
-                goto fail;
-        r = vm_load(vm, err);
-        if (r < 0)
-                goto fail;
-        r = threads_start(vm, err);
+        r = vm_build(vm, true, err);
         if (r < 0)
                 goto fail;
         *ret_vm = vm;
@@ -567,7 +621,7 @@ HV_EXPORT int hv_vm_stop(struct hv_vm *vm)
 
 HV_EXPORT int hv_vm_reset(struct hv_vm *vm)
 {
-        const char *err;
+        const char *err = "unknown error";
         int r;
         hv_mutex_lock(&vm->lock);
         if (hv_vm_get_state(vm) == HV_VM_STATE_CREATED) {
@@ -582,19 +636,9 @@ HV_EXPORT int hv_vm_reset(struct hv_vm *vm)
         vm->vm_fd = safe_close(vm->vm_fd);
         vm->exit_code = -1;
         hv_vm_serial_reset(vm);
-        r = kvm_vm_create(vm, &err);
-        if (r >= 0)
-                r = hv_memslots_register_all(vm);
-        if (r >= 0)
-                r = hv_guest_ram_discard(&vm->ram);
-        if (r >= 0)
-                r = vcpus_create(vm, &err);
-        if (r >= 0)
-                r = vm_load(vm, &err);
-        if (r >= 0)
-                r = threads_start(vm, &err);
+        r = vm_build(vm, false, &err);
         if (r < 0) {
-                state_set(vm, HV_VM_STATE_CRASHED, set_error("reset failed: %s", strerror(-r)));
+                state_set(vm, HV_VM_STATE_CRASHED, set_error("reset failed: %s", err));
                 goto out;
         }
         state_set(vm, HV_VM_STATE_RUNNING, "reset");
