@@ -194,44 +194,54 @@ static int kvm_vm_create(struct hv_vm *vm, const char **ret_error)
         return 0;
 }
 
-/* KVM_CREATE_PIT2 starts a kernel thread, which takes milliseconds on a busy host (2-50 ms
- * measured here): it runs on a helper thread while guest RAM is mapped and the kernel loaded,
- * and is joined before the vCPUs are created. */
-struct pit_job {
-        int vm_fd;
+/* Slow KVM calls run on helper threads while this thread loads the kernel and creates the
+ * vCPUs: on kvm_pvm here the first memslot of a VM costs 4-16 ms (the second 0.1 ms), and
+ * KVM_CREATE_PIT2 starts a kernel thread (0.1-50 ms under load). They take different kernel
+ * locks (slots_lock, kvm->lock) than each other's work, so they overlap. */
+struct vm_job {
+        struct hv_vm *vm;
+        int (*fn)(struct hv_vm *vm);
         int r;
         bool threaded;
         pthread_t thread;
 };
 
-static void *pit_create(void *arg)
+static void *vm_job_run(void *arg)
 {
-        struct pit_job *j = arg;
-        struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
-        j->r = ioctl(j->vm_fd, KVM_CREATE_PIT2, &pit) < 0 ? negative_errno() : 0;
+        struct vm_job *j = arg;
+        j->r = j->fn(j->vm);
         return NULL;
 }
 
-static void pit_start(struct hv_vm *vm, struct pit_job *j)
+static void vm_job_start(struct vm_job *j, struct hv_vm *vm, int (*fn)(struct hv_vm *vm))
 {
-        *j = (struct pit_job){ .vm_fd = vm->vm_fd };
+        *j = (struct vm_job){ .vm = vm, .fn = fn };
         sigset_t all, old;
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &old);
-        j->threaded = pthread_create(&j->thread, NULL, pit_create, j) == 0;
+        j->threaded = pthread_create(&j->thread, NULL, vm_job_run, j) == 0;
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         if (!j->threaded)
-                pit_create(j);
+                vm_job_run(j);
 }
 
-static int pit_join(struct pit_job *j, const char **ret_error)
+static int vm_job_join(struct vm_job *j)
 {
         if (j->threaded)
                 pthread_join(j->thread, NULL);
         j->threaded = false;
-        if (j->r < 0)
-                *ret_error = set_error("KVM_CREATE_PIT2 failed: %s", strerror(-j->r));
         return j->r;
+}
+
+static int pit_create(struct hv_vm *vm)
+{
+        struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+        return ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0 ? negative_errno() : 0;
+}
+
+static int ram_map_first(struct hv_vm *vm)
+{
+        return hv_memslot_set(vm, 0, 0, vm->ram.size, vm->ram.host, 0);
 }
 
 static void ram_mark_dirty(void *opaque, uint64_t gpa, uint64_t len)
@@ -327,44 +337,48 @@ static void vcpus_destroy(struct hv_vm *vm)
  * reset (same RAM memfd zeroed, memslots registered again). vCPU threads start parked. */
 static int vm_build(struct hv_vm *vm, bool first, const char **err)
 {
-        struct pit_job pit;
+        struct vm_job pit, slots;
         int r = kvm_vm_create(vm, err);
         if (r < 0)
                 return r;
-        pit_start(vm, &pit);
         if (first) {
                 r = hv_guest_ram_new(vm->name, vm->config.memory_mib << 20, &vm->ram);
-                if (r < 0)
+                if (r < 0) {
                         *err = set_error("cannot allocate %" PRIu64 " MiB of guest RAM: %s", vm->config.memory_mib,
                                          strerror(-r));
-                if (r >= 0) {
-                        r = hv_memslot_set(vm, 0, 0, vm->ram.size, vm->ram.host, 0);
-                        if (r < 0)
-                                *err = set_error("cannot map guest RAM into the VM: %s", strerror(-r));
-                }
-                if (r >= 0) {
-                        r = hv_vm_serial_attach(vm);
-                        if (r >= 0)
-                                r = debug_exit_attach(vm);
-                        if (r < 0)
-                                *err = set_error("cannot attach devices: %s", strerror(-r));
+                        return r;
                 }
         } else {
-                r = hv_memslots_register_all(vm);
-                if (r >= 0)
-                        r = hv_guest_ram_discard(&vm->ram);
-                if (r < 0)
-                        *err = set_error("cannot map guest RAM again: %s", strerror(-r));
+                r = hv_guest_ram_discard(&vm->ram);
+                if (r < 0) {
+                        *err = set_error("cannot clear guest RAM: %s", strerror(-r));
+                        return r;
+                }
         }
-        if (r >= 0)
-                r = vm_load_kernel(vm, err);
-        int k = pit_join(&pit, err);
-        if (r >= 0)
-                r = k;
+        vm_job_start(&pit, vm, pit_create);
+        vm_job_start(&slots, vm, first ? ram_map_first : hv_memslots_register_all);
+        r = vm_load_kernel(vm, err);
         if (r >= 0)
                 r = vcpus_create(vm, err);
         if (r >= 0)
                 r = vcpus_setup(vm, err);
+        int k = vm_job_join(&slots);
+        if (k < 0 && r >= 0) {
+                *err = set_error("cannot map guest RAM into the VM: %s", strerror(-k));
+                r = k;
+        }
+        k = vm_job_join(&pit);
+        if (k < 0 && r >= 0) {
+                *err = set_error("KVM_CREATE_PIT2 failed: %s", strerror(-k));
+                r = k;
+        }
+        if (r >= 0 && first) {
+                r = hv_vm_serial_attach(vm);
+                if (r >= 0)
+                        r = debug_exit_attach(vm);
+                if (r < 0)
+                        *err = set_error("cannot attach devices: %s", strerror(-r));
+        }
         if (r >= 0)
                 r = threads_start(vm, err);
         return r;
