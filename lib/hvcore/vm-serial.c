@@ -8,7 +8,6 @@
 #include "vm-internal.h"
 #include "vm-serial.h"
 
-#if __has_include("uart8250.h")
 #include "uart8250.h"
 
 struct hv_serial {
@@ -71,44 +70,6 @@ void hv_vm_serial_reset(struct hv_vm *vm)
                 hv_uart_reset(vm->serial->uart);
 }
 
-#else /* the transmit-only stand-in */
-
-struct hv_serial {
-        int unused;
-};
-
-static int serial_read(void *opaque, uint64_t offset, uint8_t *data, uint32_t len)
-{
-        data[0] = offset == 5 ? 0x60 : 0; /* LSR: THRE | TEMT */
-        return 0;
-}
-
-static int serial_write(void *opaque, uint64_t offset, const uint8_t *data, uint32_t len)
-{
-        struct hv_vm *vm = opaque;
-        if (offset == 0 && vm->callbacks.serial_output)
-                vm->callbacks.serial_output(vm, data, 1, vm->userdata);
-        return 0;
-}
-
-static int serial_new(struct hv_vm *vm, struct hv_serial *s)
-{
-        return 0;
-}
-
-static void serial_free(struct hv_serial *s)
-{
-}
-
-int hv_vm_serial_receive(struct hv_vm *vm, const uint8_t *buf, size_t len)
-{
-        return 0; /* no receiver yet: nothing taken */
-}
-
-void hv_vm_serial_reset(struct hv_vm *vm)
-{
-}
-#endif
 
 static const struct hv_io_ops serial_io_ops = { .read = serial_read, .write = serial_write };
 

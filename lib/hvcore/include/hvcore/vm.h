@@ -4,7 +4,11 @@
  * CONTRACT between lib/hvcore (vm.c, vcpu.c, ...) and hvd. Threads: the callbacks run on
  * vCPU threads and must only hand work to the caller's own loop (copy, then write an
  * eventfd); every hv_vm_* function is called from one controlling thread (hvd's main loop)
- * and returns within a bounded time (no function waits for the guest's cooperation). */
+ * and returns within a bounded time (no function waits for the guest's cooperation).
+ *
+ * Signals: vCPU threads are kicked out of KVM_RUN with SIGRTMIN+4, whose (empty) handler
+ * libhvcore installs when the first vCPU thread starts; the process must leave that signal
+ * alone. vCPU threads block every other signal, so hvd's own stay with its main loop. */
 #pragma once
 
 #include <stddef.h>
