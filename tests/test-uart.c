@@ -90,11 +90,11 @@ static void teardown(void)
 static uint8_t in(uint16_t off)
 {
         uint8_t v = 0x5a;
-        hv_uart_io(u, off, false, &v);
+        ck_assert_int_eq(hv_uart_io(u, off, false, &v), 0);
         return v;
 }
 
-static void out(uint16_t off, uint8_t v) { hv_uart_io(u, off, true, &v); }
+static void out(uint16_t off, uint8_t v) { ck_assert_int_eq(hv_uart_io(u, off, true, &v), 0); }
 
 /* Linux's autoconfig(), step by step, reduced to what decides the port type on a PC. */
 static const char *linux_autoconfig(void)
@@ -564,8 +564,10 @@ START_TEST(test_hostile_accesses)
         ck_assert_uint_eq(in(LSR), 0x60);
         ck_assert_uint_eq(in(MSR), 0xb0);
         ck_assert_uint_eq(sink.tx_len, 0);
-        hv_uart_io(u, RBR, true, NULL);
-        hv_uart_io(NULL, RBR, true, NULL);
+        uint8_t b = 0;
+        ck_assert_int_eq(hv_uart_io(u, RBR, true, NULL), -EINVAL);
+        ck_assert_int_eq(hv_uart_io(NULL, RBR, true, &b), -EINVAL);
+        ck_assert_int_eq(hv_uart_io(u, 0x1234, true, &b), 0);
         ck_assert_uint_eq(hv_uart_receive(u, NULL, 3), 0);
         ck_assert_uint_eq(hv_uart_receive(NULL, (const uint8_t *)"a", 1), 0);
 
