@@ -7,7 +7,6 @@
  *
  *   bench/bench-locks [--json] [-n ITERATIONS] [-r RUNS]
  */
-#define _LGPL_SOURCE 1
 #include <getopt.h>
 #include <pthread.h>
 #include <stdatomic.h>

@@ -35,7 +35,8 @@ struct held_lock {
         int line;
 };
 
-static _Thread_local struct {
+/* initial-exec: libhvcore.so is linked, not dlopened, and this spares a __tls_get_addr call */
+static _Thread_local __attribute__((tls_model("initial-exec"))) struct {
         unsigned depth;
         struct held_lock stack[MAX_HELD];
 } held;
@@ -292,6 +293,11 @@ void hv_lock_validator_push(const enum hv_lock_class *lock, enum hv_lock_mode mo
 
 void hv_lock_validator_pop(const enum hv_lock_class *lock, enum hv_lock_mode mode, const void *from)
 {
+        unsigned top = held.depth - 1;
+        if (held.depth > 0 && held.stack[top].lock == lock && held.stack[top].mode == mode) {
+                held.depth = top; /* the usual case: innermost first */
+                return;
+        }
         for (unsigned i = held.depth; i-- > 0;)
                 if (held.stack[i].lock == lock && held.stack[i].mode == mode) {
                         memmove(&held.stack[i], &held.stack[i + 1], (held.depth - i - 1) * sizeof(held.stack[0]));
