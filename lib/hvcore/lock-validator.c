@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -47,7 +48,7 @@ enum { SEEN_NONE, SEEN_WRITING, SEEN_READY };
 struct order_seen {
         _Atomic unsigned state;
         pid_t tid;
-        const char *outer_file, *inner_file;
+        char *outer_file, *inner_file;
         int outer_line, inner_line;
 };
 
@@ -157,10 +158,11 @@ static bool seen_record(unsigned outer, unsigned inner, const struct held_lock *
         unsigned expected = SEEN_NONE;
         if (atomic_load(&s->state) == SEEN_NONE &&
             atomic_compare_exchange_strong(&s->state, &expected, SEEN_WRITING)) {
+                /* copies: the code that took the locks may be a plugin unloaded since */
                 s->tid = gettid();
-                s->outer_file = h->file;
+                s->outer_file = h->file ? strdup(h->file) : NULL;
                 s->outer_line = h->line;
-                s->inner_file = file;
+                s->inner_file = file ? strdup(file) : NULL;
                 s->inner_line = line;
                 atomic_store(&s->state, SEEN_READY);
         }
@@ -413,8 +415,14 @@ bool hv_lock_validator_enabled(void) { return true; }
 void hv_lock_validator_reset(void)
 {
         for (unsigned i = 0; i < _HV_LOCK_CLASS_MAX; i++)
-                for (unsigned j = 0; j < N_COLUMNS; j++)
-                        atomic_store(&seen[i][j].state, SEEN_NONE);
+                for (unsigned j = 0; j < N_COLUMNS; j++) {
+                        struct order_seen *s = &seen[i][j];
+                        if (atomic_load(&s->state) == SEEN_READY) {
+                                free(s->outer_file);
+                                free(s->inner_file);
+                        }
+                        *s = (struct order_seen){};
+                }
 }
 
 #else /* !HV_LOCK_VALIDATOR_ON */
