@@ -16,13 +16,13 @@ enum hv_lock_mode {
         HV_LOCK_MODE_SRCU_READ, /* SRCU read side: never blocks, may nest */
 };
 
-/* A lock is created: its class must exist and be of the lock's type. */
-HV_INTERNAL void hv_lock_validator_init(const enum hv_lock_class *lock, enum hv_lock_type type, const char *file,
-                            int line);
+/* A lock is created (by the code at `from`): its class must exist and be of the lock's type. */
+HV_INTERNAL void hv_lock_validator_init(const enum hv_lock_class *lock, enum hv_lock_type type, const void *from);
 /* Before blocking on a lock: aborts if taking it could deadlock. */
 HV_INTERNAL void hv_lock_validator_check(const enum hv_lock_class *lock, enum hv_lock_mode mode, const char *file,
                              int line);
-/* The lock is now held by this thread. */
+/* The lock is now held by this thread. A thread that ends with locks or read sides still held
+ * is reported when it exits. */
 HV_INTERNAL void hv_lock_validator_push(const enum hv_lock_class *lock, enum hv_lock_mode mode, const char *file,
                             int line);
 /* The lock is released by this thread; `from` is the caller, for the report. */

@@ -38,7 +38,7 @@ void hv_srcu_init(struct hv_srcu *s)
 {
         s->lock_class = HV_LOCK_SRCU;
 #ifdef HV_LOCK_VALIDATOR_ON
-        hv_lock_validator_init(&s->lock_class, HV_LOCK_TYPE_SRCU, NULL, 0);
+        hv_lock_validator_init(&s->lock_class, HV_LOCK_TYPE_SRCU, __builtin_return_address(0));
 #endif
 }
 
