@@ -2,8 +2,8 @@
 /* bench-locks: the cost of an uncontended lock/unlock with the lock validator off and on,
  * next to the bare pthread (or liburcu) call, and of the hv_srcu read side. One thread, no
  * contention: this is the overhead every acquisition pays. Prints a table, or JSON with
- * --json. Runs of each variant are interleaved so that machine noise hits all alike; the
- * table shows the median of the runs, JSON the median and the minimum.
+ * --json. Runs of each variant are interleaved so that machine noise hits all alike; both
+ * show the median and the minimum of the runs (the minimum is the steadier on a busy host).
  *
  *   bench/bench-locks [--json] [-n ITERATIONS] [-r RUNS]
  */
@@ -189,10 +189,16 @@ int main(int argc, char **argv)
                 printf("]}\n");
                 return 0;
         }
-        printf("uncontended, one thread; ns per operation, median of %d runs of %ld\n\n", runs, iterations);
-        printf("%-30s %14s %14s %14s  %s\n", "operation", "validator off", "validator on", "bare call", "bare call is");
-        for (int i = 0; i < n_ops; i++)
-                printf("%-30s %14.1f %14.1f %14.1f  %s\n", ops[OFF][i].name, result[i][OFF].median, result[i][ON].median,
-                       result[i][BASE].median, baseline_names[i]);
+        printf("uncontended, one thread; ns per operation: median (minimum) of %d runs of %ld\n\n", runs, iterations);
+        printf("%-28s %15s %15s %15s  %s\n", "operation", "validator off", "validator on", "bare call", "bare call is");
+        for (int i = 0; i < n_ops; i++) {
+                printf("%-28s", ops[OFF][i].name);
+                for (int v = 0; v < N_VARIANTS; v++) {
+                        char cell[32];
+                        snprintf(cell, sizeof(cell), "%.1f (%.1f)", result[i][v].median, result[i][v].min);
+                        printf(" %15s", cell);
+                }
+                printf("  %s\n", baseline_names[i]);
+        }
         return 0;
 }

@@ -6,11 +6,9 @@
  *
  * ThreadSanitizer cannot see liburcu's grace periods (the library is not instrumented), so
  * under TSan each read side ends with a release and each grace period with an acquire on one
- * address: exactly the happens-before that RCU guarantees, so freeing after
- * hv_synchronize_srcu is not reported as a race. */
-/* Not _LGPL_SOURCE: liburcu's inline read side touches its per-thread reader record through a
- * type that claims more alignment than the library gives it, which UBSan (rightly) reports.
- * The library calls cost a few nanoseconds more (bench/bench-locks). */
+ * address: the happens-before that RCU guarantees, stated where TSan sees it rather than left
+ * to whatever of liburcu's internals it happens to intercept.
+ */
 #include <urcu-bp.h>
 
 #include "lock-validator.h"
