@@ -608,7 +608,11 @@ struct bare_run {
         uint32_t exit_code;
 };
 
-static void bare_boot(const char *guest, const char *cmdline, struct test_mem *t, struct bare_run *run)
+/* on_line (may be NULL) sees each complete output line while the vCPU is stopped. */
+typedef void (*bare_line_fn)(struct test_mem *t, const char *line);
+
+static void bare_boot_hook(const char *guest, const char *cmdline, struct test_mem *t, struct bare_run *run,
+                           bare_line_fn on_line)
 {
         hv_test_require_kvm();
         _cleanup_close_ int kvm = hv_kvm_open();
@@ -647,6 +651,11 @@ static void bare_boot(const char *guest, const char *cmdline, struct test_mem *t
                 else if (kr->io.port == 0x3f8 && kr->io.direction == KVM_EXIT_IO_OUT) {
                         ck_assert_uint_lt(run->out_len, sizeof(run->out) - 1);
                         run->out[run->out_len++] = (char)data[0];
+                        if (on_line && data[0] == '\n') {
+                                run->out[run->out_len] = 0;
+                                char *prev = memrchr(run->out, '\n', run->out_len - 1);
+                                on_line(t, prev ? prev + 1 : run->out);
+                        }
                 } else if (kr->io.port == 0xf4 && kr->io.direction == KVM_EXIT_IO_OUT) {
                         ck_assert_uint_eq(kr->io.size, 4);
                         memcpy(&run->exit_code, data, 4);
@@ -655,6 +664,11 @@ static void bare_boot(const char *guest, const char *cmdline, struct test_mem *t
                         ck_abort_msg("unexpected I/O port %#x", kr->io.port);
         }
         munmap(kr, (size_t)map_size);
+}
+
+static void bare_boot(const char *guest, const char *cmdline, struct test_mem *t, struct bare_run *run)
+{
+        bare_boot_hook(guest, cmdline, t, run, NULL);
 }
 
 START_TEST(test_boot_hello)
@@ -709,6 +723,33 @@ START_TEST(test_boot_dirtier_pattern)
 }
 END_TEST
 
+/* Without tsc_khz= the dirtier reports at the end of each pass, before verifying it: the host
+ * flips one word of pattern page 3 right then, and the guest's verification must catch it. */
+static void corrupt_after_pass0(struct test_mem *t, const char *line)
+{
+        if (strncmp(line, "DIRTY pass=0 ", 13) != 0)
+                return;
+        uint64_t gpa = (4ULL << 20) + (1 + 3) * PAGE + 2 * 4; /* page k = 3, word 2 */
+        t->mem.host[gpa] ^= 0x40;
+}
+
+START_TEST(test_boot_dirtier_verify_catches_corruption)
+{
+        struct test_mem t;
+        struct bare_run run;
+        bare_boot_hook("dirtier", "pages=8 words=4 passes=3 verify=1 base_mib=4", &t, &run, corrupt_after_pass0);
+        char want[96];
+        snprintf(want, sizeof(want), "VERIFY pass=0 FAIL gfn=%#llx word=2 ", (unsigned long long)((4ULL << 20) / PAGE + 1 + 3));
+        ck_assert_msg(strstr(run.out, want), "no \"%s\" in output: %s", want, run.out);
+        ck_assert_uint_eq(run.exit_code, 1);
+        struct hv_dirtier_status st;
+        memcpy(&st, t.mem.host + (4 << 20), sizeof(st));
+        ck_assert_uint_eq(st.errors, 1);
+        ck_assert_uint_eq(st.verified, 0);
+        test_mem_done(&t);
+}
+END_TEST
+
 /* A guest that rejects its parameters says so and exits with 2. */
 START_TEST(test_boot_dirtier_bad_params)
 {
@@ -752,6 +793,7 @@ static Suite *pvh_suite(void)
                 { "refuse_entry_outside_segment", test_refuse_entry_outside_segment },
                 { "boot_hello", test_boot_hello },
                 { "boot_dirtier_pattern", test_boot_dirtier_pattern },
+                { "boot_dirtier_verify_catches_corruption", test_boot_dirtier_verify_catches_corruption },
                 { "boot_dirtier_bad_params", test_boot_dirtier_bad_params },
         };
         for (size_t i = 0; i < ARRAY_SIZE(tests); i++) {
