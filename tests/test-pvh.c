@@ -608,8 +608,9 @@ struct bare_run {
         uint32_t exit_code;
 };
 
-/* on_line (may be NULL) sees each complete output line while the vCPU is stopped. */
-typedef void (*bare_line_fn)(struct test_mem *t, const char *line);
+/* on_line (may be NULL) sees each complete output line while the vCPU is stopped; returning
+ * true ends the run there. */
+typedef bool (*bare_line_fn)(struct test_mem *t, const char *line);
 
 static void bare_boot_hook(const char *guest, const char *cmdline, struct test_mem *t, struct bare_run *run,
                            bare_line_fn on_line)
@@ -630,9 +631,18 @@ static void bare_boot_hook(const char *guest, const char *cmdline, struct test_m
         struct kvm_run *kr = mmap(NULL, (size_t)map_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
         ck_assert_ptr_ne(kr, MAP_FAILED);
 
+        /* "@TSC_KHZ@" in the cmdline becomes the vCPU's TSC frequency in kHz (for tsc_khz=) */
+        int khz = ioctl(vcpu, KVM_GET_TSC_KHZ, 0);
+        ck_assert_int_gt(khz, 0);
+        char line[512];
+        const char *at = strstr(cmdline, "@TSC_KHZ@");
+        if (at)
+                snprintf(line, sizeof(line), "%.*s%d%s", (int)(at - cmdline), cmdline, khz, at + 9);
+        else
+                snprintf(line, sizeof(line), "%s", cmdline);
         struct hv_pvh_boot boot;
         char err[256] = "";
-        int r = hv_pvh_load(&t->mem, hv_test_guest_path(guest), NULL, cmdline, &boot, err, sizeof(err));
+        int r = hv_pvh_load(&t->mem, hv_test_guest_path(guest), NULL, line, &boot, err, sizeof(err));
         ck_assert_msg(r == 0, "%s", err);
         ck_assert_int_eq(hv_pvh_setup_vcpu(vcpu, &boot), 0);
 
@@ -654,7 +664,8 @@ static void bare_boot_hook(const char *guest, const char *cmdline, struct test_m
                         if (on_line && data[0] == '\n') {
                                 run->out[run->out_len] = 0;
                                 char *prev = memrchr(run->out, '\n', run->out_len - 1);
-                                on_line(t, prev ? prev + 1 : run->out);
+                                if (on_line(t, prev ? prev + 1 : run->out))
+                                        break;
                         }
                 } else if (kr->io.port == 0xf4 && kr->io.direction == KVM_EXIT_IO_OUT) {
                         ck_assert_uint_eq(kr->io.size, 4);
@@ -725,12 +736,13 @@ END_TEST
 
 /* Without tsc_khz= the dirtier reports at the end of each pass, before verifying it: the host
  * flips one word of pattern page 3 right then, and the guest's verification must catch it. */
-static void corrupt_after_pass0(struct test_mem *t, const char *line)
+static bool corrupt_after_pass0(struct test_mem *t, const char *line)
 {
         if (strncmp(line, "DIRTY pass=0 ", 13) != 0)
-                return;
+                return false;
         uint64_t gpa = (4ULL << 20) + (1 + 3) * PAGE + 2 * 4; /* page k = 3, word 2 */
         t->mem.host[gpa] ^= 0x40;
+        return false;
 }
 
 START_TEST(test_boot_dirtier_verify_catches_corruption)
@@ -746,6 +758,44 @@ START_TEST(test_boot_dirtier_verify_catches_corruption)
         memcpy(&st, t.mem.host + (4 << 20), sizeof(st));
         ck_assert_uint_eq(st.errors, 1);
         ck_assert_uint_eq(st.verified, 0);
+        test_mem_done(&t);
+}
+END_TEST
+
+/* Stopped in the middle of a pass (at its once-a-second report), the dirtier's memory matches
+ * what hv_dirtier_page_check derives from the status block, and a flipped word does not. */
+static bool check_mid_pass(struct test_mem *t, const char *line)
+{
+        if (strncmp(line, "DIRTY seq=1 ", 12) != 0)
+                return false;
+        struct hv_dirtier_status st;
+        memcpy(&st, t->mem.host + (4 << 20), sizeof(st));
+        ck_assert_uint_eq(st.magic, HV_DIRTIER_STATUS_MAGIC);
+        ck_assert_uint_gt(st.done, 0);
+        for (uint32_t k = 0; k < st.pages; k++) {
+                uint32_t *page = (uint32_t *)(t->mem.host + (uint64_t)hv_dirtier_gfn(&st, k) * PAGE);
+                ck_assert_msg(hv_dirtier_page_check(&st, k, page) == 0, "page %u wrong (done=%u)", k, st.done);
+        }
+        /* a page already written in this pass, and one not yet */
+        uint32_t next = st.done % st.pages;
+        for (uint32_t k = 0; k < st.pages; k++) {
+                if (k != next - 1 && !(k == st.pages - 1 && next < k))
+                        continue;
+                uint32_t *page = (uint32_t *)(t->mem.host + (uint64_t)hv_dirtier_gfn(&st, k) * PAGE);
+                page[3] ^= 1;
+                ck_assert_uint_eq(hv_dirtier_page_check(&st, k, page), 4);
+                page[3] ^= 1;
+        }
+        return true;
+}
+
+START_TEST(test_boot_dirtier_checker_mid_pass)
+{
+        struct test_mem t;
+        struct bare_run run;
+        /* 700 pages/s over 1000 pages: the first report comes in pass 0 or early in pass 1 */
+        bare_boot_hook("dirtier", "pages=1000 words=8 rate=700 tsc_khz=@TSC_KHZ@ base_mib=4", &t, &run, check_mid_pass);
+        ck_assert_msg(strstr(run.out, "DIRTY seq=1 "), "output: %s", run.out);
         test_mem_done(&t);
 }
 END_TEST
@@ -794,6 +844,7 @@ static Suite *pvh_suite(void)
                 { "boot_hello", test_boot_hello },
                 { "boot_dirtier_pattern", test_boot_dirtier_pattern },
                 { "boot_dirtier_verify_catches_corruption", test_boot_dirtier_verify_catches_corruption },
+                { "boot_dirtier_checker_mid_pass", test_boot_dirtier_checker_mid_pass },
                 { "boot_dirtier_bad_params", test_boot_dirtier_bad_params },
         };
         for (size_t i = 0; i < ARRAY_SIZE(tests); i++) {
