@@ -1,78 +1,98 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The vCPU entry / kick protocol of lib/hvcore/request.c (DESIGN.md "vCPU requests and
- * kicks", after the kernel's vcpu-requests.rst), for spin. tests/test-kick-model.sh checks it.
+/* The vCPU entry / kick protocol of lib/hvcore/request.c (its header comment, steps V1-V9 of
+ * the vCPU thread and R1-R4 of a requester), for spin; tests/test-kick-model.sh checks it.
  *
  * Claim: a request made while the vCPU is IN_GUEST_MODE or entering (or at any other time)
  * is seen before the vCPU runs guest code again: the guest never runs while a request is
- * pending unless a kick is on its way that will end KVM_RUN. Plus: no invalid end state.
+ * pending unless a kick is on its way that will end KVM_RUN (monitor below). And no deadlock:
+ * no invalid end state, so a vCPU asleep on its wait queue is always woken by a request.
+ *
+ * Left out: WAIT (R5, a liveness matter of the requester), NO_WAKEUP (which by design does not
+ * wake a sleeping vCPU), NO_ACTION (makes no request), futex wakes of mode waiters.
  *
  * Switches (spin -D...):
- *   WAY=1  kick by kvm_run->immediate_exit + a signal whose handler is empty (default)
- *   WAY=2  kick by a signal kept blocked in the thread and unblocked only inside KVM_RUN
- *          (KVM_SET_SIGNAL_MASK), consumed with sigtimedwait after EINTR
+ *   WAY=1  kick by kvm_run->immediate_exit + a signal with an empty handler, unblocked in the
+ *          thread (request.c, DESIGN.md way (a); the default)
+ *   WAY=2  DESIGN.md way (b): the signal is blocked in the thread and unblocked only inside
+ *          KVM_RUN (KVM_SET_SIGNAL_MASK), then consumed by sigtimedwait after -EINTR
  * Mutations, each of which must give a counterexample:
- *   NO_BARRIER      no full barrier between storing IN_GUEST_MODE and reading the requests
- *   NO_CAS          the kicker reads the mode with a plain load, not the compare-and-swap
- *                   (whose locked instruction is the kicker's half of the Dekker barrier)
- *   NO_ENTRY_CHECK  the vCPU does not check the requests after storing IN_GUEST_MODE
- *   IE_LATE         (WAY=1) immediate_exit is cleared after the final request check
- *   SIG_UNBLOCKED   (WAY=2) the kick signal is not blocked outside KVM_RUN
- *   REACH           sanity, not a mutation: asserts that the guest never runs with a request
- *                   pending at all, to show the model does reach the states where a kick is
- *                   what gets the vCPU out.
+ *   NO_BARRIER        V5: no full barrier between storing IN_GUEST_MODE and reading requests
+ *   NO_KICKER_BARRIER R1 a release-only RMW and no R3 fence: the requester's mode check (R4)
+ *                     may read the mode before its request is visible; this is the barrier
+ *                     that the kernel's kicker gets from its compare-and-swap
+ *   NO_ENTRY_CHECK    V6: the vCPU does not check the requests after storing IN_GUEST_MODE
+ *   MODE_CHECK_FIRST  R4 before R1: the requester looks at the mode before its request
+ *   IE_LATE           (WAY=1) V3 after V6: immediate_exit cleared after the final check
+ *   NO_IMMEDIATE_EXIT (WAY=1) the kick is the signal alone
+ *   SIGNAL_BEFORE_IE  (WAY=1) pthread_kill before storing immediate_exit = 1
+ *   SIG_UNBLOCKED     (WAY=2) the kick signal is not blocked outside KVM_RUN
+ *   WAKE_WITHOUT_LOCK R2: the broadcast is sent without taking wq_lock (a lost wake-up:
+ *                     shows up as an invalid end state, the vCPU asleep with a request)
+ *   REACH             sanity, not a mutation: asserts the guest never runs with a request
+ *                     pending at all, to show the model reaches the states where only a kick
+ *                     gets the vCPU out
+ * And one that must verify:
+ *   NO_CAS            R4 without the compare-and-swap (plain store of EXITING_GUEST_MODE,
+ *                     every requester that saw IN_GUEST_MODE signals): the claim still holds,
+ *                     since R3 is the barrier; the CAS is there so that one signal is sent per
+ *                     entry (IPI reduction) and for WAIT's generations.
  *
  * Memory model: Promela is sequentially consistent, so the reorderings that barriers forbid
  * are modelled with explicit store buffers (TSO, as on x86; a weaker CPU only adds more): a
- * store enters the storing thread's buffer and reaches memory later, at a moment the
- * `memory` process picks, or at a full barrier / locked instruction of that thread, which
- * drains it. Loads by other threads see memory only. */
+ * store enters the storing thread's buffer and reaches memory later, at a moment the `memory`
+ * process picks, or at a full barrier or a seq_cst read-modify-write of that thread, which
+ * drains it. Other threads' loads see memory only. seq_cst stores and read-modify-writes of
+ * request.c are modelled as going to memory at once (x86 compiles them to locked
+ * instructions or xchg). */
 
 #ifndef WAY
 #define WAY 1
 #endif
 #ifndef ITER
-#define ITER 3  /* vCPU loop iterations */
+#define ITER 3  /* vCPU run-loop iterations */
 #endif
-#define NKICK 2 /* threads making a request and kicking, concurrently */
+#define NKICK 2 /* requesters running hv_make_request + hv_vcpu_kick concurrently */
 
-/* vcpu->mode */
+/* mode(vcpu->mode_word) */
 #define OUTSIDE_GUEST_MODE 0
 #define IN_GUEST_MODE 1
 #define EXITING_GUEST_MODE 2
 
-byte mode = OUTSIDE_GUEST_MODE; /* vcpu->mode, in memory */
+byte mode = OUTSIDE_GUEST_MODE; /* vcpu->mode_word in memory: mode ... */
+byte gen = 0;                   /* ... and entry generation */
 bit req = 0;         /* vcpu->requests (one request bit), in memory */
-bit immediate_exit;  /* vcpu->run->immediate_exit (WAY=1) */
-bit sig_pending;     /* the kick signal is pending for the vCPU thread */
+bit immediate_exit;  /* vcpu->run->immediate_exit */
+bit sig_pending;     /* the kick signal (hv_kick_signal()) is pending for the vCPU thread */
+bit wq_waiting;      /* vcpu->wq_waiting */
+bit wq_lock;         /* vcpu->wq_lock held */
+bit wq_asleep;       /* the vCPU is in pthread_cond_wait(&vcpu->wq_cond) */
 bit in_guest;        /* ghost: KVM_RUN is running guest code */
-byte kicking;        /* ghost: kickers between their request store and the end of their kick */
+byte kicking;        /* ghost: requesters between R1 and their return */
+byte to_request = NKICK; /* ghost: requesters that have not done R1 yet */
 
-/* Store buffers: the vCPU's holds its stores to vcpu->mode, each kicker's its store to
- * vcpu->requests (hv_make_request's atomic or: a release, not a full barrier). */
+/* The vCPU thread's store buffer, for its stores to mode_word (V4, V6, V8), and the
+ * requesters' (only used by NO_KICKER_BARRIER) for R1. */
 bit vsb_full;
-byte vsb_val;
+byte vsb_mode, vsb_gen;
 bit ksb_full[NKICK];
 
-/* The vCPU thread drains its buffer: a full barrier (atomic_thread_fence(seq_cst)) or a
- * locked read-modify-write. */
+/* The vCPU thread drains its store buffer (full fence, locked instruction). */
 #define VCPU_DRAIN \
         if \
-        :: vsb_full -> mode = vsb_val; vsb_full = 0 \
+        :: vsb_full -> mode = vsb_mode; gen = vsb_gen; vsb_full = 0 \
         :: else \
         fi
 
-/* vcpu->mode = v, through the store buffer (one slot: an older store drains first). */
-#define VCPU_STORE_MODE(v) atomic { VCPU_DRAIN; vsb_val = v; vsb_full = 1 }
+/* mode_word := g << 2 | m, through the store buffer (one slot: an older store drains first) */
+#define VCPU_STORE_MODE(m, g) atomic { VCPU_DRAIN; vsb_mode = m; vsb_gen = g; vsb_full = 1 }
 
 #define REQUEST_PENDING (req || ksb_full[0] || ksb_full[1])
-#if WAY == 1
-#define KICK_OUTSTANDING (sig_pending || immediate_exit || kicking > 0)
-#else
+/* What can still end a running guest: the signal, or a requester that has yet to send it.
+ * (immediate_exit counts only when KVM_RUN starts, not once the guest runs.) */
 #define KICK_OUTSTANDING (sig_pending || kicking > 0)
-#endif
 
-/* Whether a pending kick signal can be taken by the (empty) handler while the thread runs in
- * user space: always with WAY=1; with WAY=2 only if the mask is wrong. */
+/* Whether a pending kick signal is taken by the empty handler while the thread is in user
+ * space: always with WAY=1; with WAY=2 only if the thread's mask is wrong. */
 #if WAY == 1 || defined(SIG_UNBLOCKED)
 #define SIGNAL_TAKEN_IN_USER 1
 #else
@@ -82,37 +102,61 @@ bit ksb_full[NKICK];
 proctype vcpu()
 {
         byte i = 0;
+        byte vgen = 0; /* gen of the vCPU's latest entry (it reads its own word relaxed) */
         bit eintr;
         do
         :: i < ITER ->
                 i++;
                 eintr = 0;
+v1:             /* V1: hv_check_request(): test, then clear with a locked instruction */
+                if
+                :: req -> atomic { VCPU_DRAIN; req = 0 }
+                :: else
+                fi;
+                /* V2: parked (VM paused or not started) while a request is yet to come */
+                if
+                :: to_request > 0 ->
+                        atomic { !wq_lock -> wq_lock = 1 };
+                        atomic { VCPU_DRAIN; wq_waiting = 1 };
+                        do
+                        :: req -> break
+                        :: else -> /* pthread_cond_wait: unlocks and sleeps at once */
+                                atomic { wq_lock = 0; wq_asleep = 1 };
+                                atomic { !wq_asleep && !wq_lock -> wq_lock = 1 }
+                        od;
+                        wq_waiting = 0;
+                        wq_lock = 0;
+                        goto v1
+                :: true
+                fi;
 #if WAY == 1 && !defined(IE_LATE)
-                immediate_exit = 0; /* before the final request check */
+                immediate_exit = 0; /* V3 */
 #endif
-                VCPU_STORE_MODE(IN_GUEST_MODE);
+                vgen++;
+                VCPU_STORE_MODE(IN_GUEST_MODE, vgen); /* V4 */
 #ifndef NO_BARRIER
-                atomic { VCPU_DRAIN }; /* smp_mb() */
+                atomic { VCPU_DRAIN }; /* V5: fence */
 #endif
 #ifndef NO_ENTRY_CHECK
                 if
-                :: req -> /* hv_request_pending(): abort the entry */
-                        VCPU_STORE_MODE(OUTSIDE_GUEST_MODE);
-                        goto handle
+                :: req -> /* V6: abort the entry */
+                        VCPU_STORE_MODE(OUTSIDE_GUEST_MODE, vgen);
+                        atomic { VCPU_DRAIN };
+                        goto next
                 :: else
                 fi;
 #endif
 #if WAY == 1 && defined(IE_LATE)
                 immediate_exit = 0;
 #endif
-                /* KVM_RUN: a signal pending (and unblocked by the KVM_RUN mask) or
-                 * immediate_exit at entry returns EINTR without running the guest. */
+                /* V7: KVM_RUN returns -EINTR without running the guest if immediate_exit is
+                 * set or a signal its mask lets through is pending when it starts. */
                 atomic {
                         if
 #if WAY == 1
                         :: immediate_exit || sig_pending ->
                                 eintr = 1;
-                                sig_pending = 0 /* delivered to the handler on the way out */
+                                sig_pending = 0 /* taken by the handler on the way out */
 #else
                         :: sig_pending ->
                                 eintr = 1
@@ -128,7 +172,7 @@ proctype vcpu()
                 :: in_guest ->
 end_guest:              /* the guest may run for ever once nothing is pending */
                         if
-                        :: atomic { sig_pending -> /* the kick ends KVM_RUN with EINTR */
+                        :: atomic { sig_pending -> /* the kick ends KVM_RUN: -EINTR */
                                 in_guest = 0;
                                 eintr = 1;
                                 if
@@ -139,45 +183,74 @@ end_guest:              /* the guest may run for ever once nothing is pending */
                         fi
                 :: else
                 fi;
-                VCPU_STORE_MODE(OUTSIDE_GUEST_MODE);
+                VCPU_STORE_MODE(OUTSIDE_GUEST_MODE, vgen); /* V8 */
+                atomic { VCPU_DRAIN };
 #if WAY == 2 && !defined(SIG_UNBLOCKED)
                 if
                 :: eintr -> sig_pending = 0 /* sigtimedwait(kick signal, timeout 0) */
                 :: else
                 fi;
 #endif
-handle:         /* hv_check_request(): atomic test-and-clear, a locked instruction */
-                atomic { VCPU_DRAIN; req = 0 }
+next:           skip /* V9, then V1 */
         :: else ->
                 break
         od
 }
 
-/* hv_make_request() then the kick, by thread `me`. */
+/* hv_make_request() + hv_vcpu_kick() by requester `me` (flags: none). */
 proctype kicker(byte me)
 {
-        atomic { kicking++; ksb_full[me] = 1 } /* set the request bit (store buffered) */
-#ifdef NO_CAS
-        if
-        :: mode == IN_GUEST_MODE -> mode = EXITING_GUEST_MODE /* plain load, plain store */
-        :: else -> goto done
-        fi;
+        byte wmode, wgen;
+#ifdef MODE_CHECK_FIRST
+        atomic { wmode = mode; wgen = gen }
+#endif
+        atomic { /* R1 */
+                kicking++;
+                to_request--;
+#ifdef NO_KICKER_BARRIER
+                ksb_full[me] = 1
 #else
-        atomic { /* cmpxchg(&vcpu->mode, IN_GUEST_MODE, EXITING_GUEST_MODE): drains first */
-                if
-                :: ksb_full[me] -> req = 1; ksb_full[me] = 0
-                :: else
-                fi;
-                if
-                :: mode == IN_GUEST_MODE -> mode = EXITING_GUEST_MODE
-                :: else -> goto done
-                fi
+                req = 1
+#endif
         }
+        if /* R2: a sleeping vCPU is outside guest mode: wake it, nothing else to do */
+        :: wq_waiting ->
+#ifndef WAKE_WITHOUT_LOCK
+                atomic { !wq_lock -> wq_lock = 1 };
+                wq_asleep = 0;
+                wq_lock = 0;
+#else
+                wq_asleep = 0;
 #endif
-#if WAY == 1
-        immediate_exit = 1;
+                goto done
+        :: else
+        fi;
+        /* R3: fence (drains nothing here unless NO_KICKER_BARRIER, which removes it) */
+#ifndef MODE_CHECK_FIRST
+        atomic { wmode = mode; wgen = gen } /* R4: w := mode_word */
 #endif
-        sig_pending = 1; /* pthread_kill(vcpu thread, kick signal) */
+        if
+        :: wmode == IN_GUEST_MODE ->
+#ifdef NO_CAS
+                mode = EXITING_GUEST_MODE;
+                gen = wgen;
+#else
+                atomic {
+                        if
+                        :: mode == IN_GUEST_MODE && gen == wgen -> mode = EXITING_GUEST_MODE
+                        :: else -> goto done /* another requester kicked this entry, or V left */
+                        fi
+                }
+#endif
+#if WAY == 1 && !defined(NO_IMMEDIATE_EXIT) && !defined(SIGNAL_BEFORE_IE)
+                immediate_exit = 1;
+#endif
+                sig_pending = 1; /* pthread_kill(V, kick signal) */
+#if WAY == 1 && defined(SIGNAL_BEFORE_IE)
+                immediate_exit = 1;
+#endif
+        :: else
+        fi;
 done:
         kicking--
 }
@@ -186,7 +259,7 @@ done:
 active proctype memory()
 {
 end:    do
-        :: atomic { vsb_full -> mode = vsb_val; vsb_full = 0 }
+        :: atomic { vsb_full -> mode = vsb_mode; gen = vsb_gen; vsb_full = 0 }
         :: atomic { ksb_full[0] -> req = 1; ksb_full[0] = 0 }
         :: atomic { ksb_full[1] -> req = 1; ksb_full[1] = 0 }
         od
