@@ -86,12 +86,14 @@ HV_EXPORT void hv_vm_get_state_reason(struct hv_vm *vm, char *buf, size_t len)
 
 /* A vCPU thread reports a guest-caused end: the first one wins, the others are told to
  * leave their loops. Never takes vm->lock (the caller holds vcpu->mutex). */
-static void vm_guest_event(struct hv_vm *vm, enum hv_vm_state s, unsigned req, const char *reason)
+static void vm_guest_event(struct hv_vm *vm, enum hv_vm_state s, unsigned req, const char *reason,
+                           int32_t exit_code)
 {
         bool first = false;
         pthread_mutex_lock(&vm->state_mutex);
         if (vm->state == HV_VM_STATE_RUNNING || vm->state == HV_VM_STATE_PAUSED) {
                 state_set_locked(vm, s, reason);
+                vm->exit_code = exit_code;
                 first = true;
         }
         pthread_mutex_unlock(&vm->state_mutex);
@@ -102,12 +104,12 @@ static void vm_guest_event(struct hv_vm *vm, enum hv_vm_state s, unsigned req, c
 
 void hv_vm_guest_stopped(struct hv_vm *vm, const char *reason)
 {
-        vm_guest_event(vm, HV_VM_STATE_STOPPED, HV_REQ_STOP, reason);
+        vm_guest_event(vm, HV_VM_STATE_STOPPED, HV_REQ_STOP, reason, -1);
 }
 
 void hv_vm_crashed(struct hv_vm *vm, const char *reason)
 {
-        vm_guest_event(vm, HV_VM_STATE_CRASHED, HV_REQ_VM_DEAD, reason);
+        vm_guest_event(vm, HV_VM_STATE_CRASHED, HV_REQ_VM_DEAD, reason, -1);
 }
 
 void hv_vm_notify_parked(struct hv_vm *vm)
@@ -133,10 +135,10 @@ static void debug_exit_exit(void *opaque, uint32_t code)
 {
         struct hv_vm *vm = opaque;
         uint32_t status = hv_debug_exit_status(code);
-        vm->exit_code = (int32_t)status;
         char reason[80];
         snprintf(reason, sizeof(reason), "guest exited with code %" PRIu32 " (status %" PRIu32 ")", code, status);
-        hv_vm_guest_stopped(vm, reason);
+        /* several vCPUs may exit at once: the first one's code is kept */
+        vm_guest_event(vm, HV_VM_STATE_STOPPED, HV_REQ_STOP, reason, (int32_t)status);
 }
 
 static const struct hv_debug_exit_ops debug_exit_dev_ops = { .exit = debug_exit_exit };
