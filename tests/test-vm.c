@@ -38,6 +38,7 @@ static const struct raw_guest guest_int3 = { int3_code, sizeof(int3_code), { 0 }
 struct events {
         pthread_mutex_t lock;
         int changes;
+        int input_ready;
         enum hv_vm_state last;
         char reason[256];
         char serial[256];
@@ -64,7 +65,17 @@ static void on_serial(struct hv_vm *vm, const uint8_t *buf, size_t len, void *us
         pthread_mutex_unlock(&e->lock);
 }
 
-static const struct hv_vm_callbacks callbacks = { .state_changed = on_state, .serial_output = on_serial };
+static void on_input_ready(struct hv_vm *vm, void *userdata)
+{
+        struct events *e = userdata;
+        pthread_mutex_lock(&e->lock);
+        e->input_ready++;
+        pthread_mutex_unlock(&e->lock);
+}
+
+static const struct hv_vm_callbacks callbacks = {
+        .state_changed = on_state, .serial_output = on_serial, .serial_input_ready = on_input_ready,
+};
 
 static void events_init(struct events *e)
 {
@@ -465,6 +476,9 @@ START_TEST(test_echo_guest_serial_input)
         serial_feed(vm, "q");
         ck_assert_int_eq(hv_vm_resume(vm), 0);
         serial_feed(vm, "uit\n");
+        pthread_mutex_lock(&e.lock);
+        ck_assert_int_gt(e.input_ready, 0); /* bytes were refused and room was announced */
+        pthread_mutex_unlock(&e.lock);
         ck_assert(wait_serial(&e, "echo: bye"));
         ck_assert(wait_state(vm, HV_VM_STATE_STOPPED));
         vm = hv_vm_free(vm);

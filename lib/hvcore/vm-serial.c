@@ -26,7 +26,16 @@ static void serial_transmit(void *opaque, const uint8_t *buf, size_t len)
                 vm->callbacks.serial_output(vm, buf, len, vm->userdata);
 }
 
-static const struct hv_uart_ops serial_uart_ops = { .set_irq = serial_set_irq, .transmit = serial_transmit };
+static void serial_rx_ready(void *opaque)
+{
+        struct hv_vm *vm = opaque;
+        if (vm->callbacks.serial_input_ready)
+                vm->callbacks.serial_input_ready(vm, vm->userdata);
+}
+
+static const struct hv_uart_ops serial_uart_ops = {
+        .set_irq = serial_set_irq, .transmit = serial_transmit, .rx_ready = serial_rx_ready,
+};
 
 /* The UART is byte wide: a wider access touches consecutive registers. */
 static int serial_read(void *opaque, uint64_t offset, uint8_t *data, uint32_t len)
