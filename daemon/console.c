@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "console.h"
+#include "macros.h"
+
+struct console_client {
+        struct console *console;
+        struct bufferevent *bev;
+        struct console_client *next, *prev;
+};
+
+int console_init(struct console *c, struct event_base *base, size_t log_size,
+                 console_input_fn input, void *userdata)
+{
+        *c = (struct console){ .base = base, .size = log_size, .input = input, .userdata = userdata };
+        c->ring = malloc(log_size);
+        return c->ring ? 0 : -ENOMEM;
+}
+
+static void client_free(struct console_client *cl)
+{
+        struct console *c = cl->console;
+
+        if (cl->prev)
+                cl->prev->next = cl->next;
+        else
+                c->clients = cl->next;
+        if (cl->next)
+                cl->next->prev = cl->prev;
+        c->n_clients--;
+        bufferevent_free(cl->bev); /* closes our end: the client sees EOF */
+        free(cl);
+}
+
+void console_done(struct console *c)
+{
+        while (c->clients)
+                client_free(c->clients);
+        free(c->ring);
+        c->ring = NULL;
+}
+
+void console_write(struct console *c, const uint8_t *buf, size_t len)
+{
+        /* the log keeps the most recent c->size bytes */
+        const uint8_t *p = buf;
+        size_t n = len;
+
+        if (n > c->size) {
+                p += n - c->size;
+                n = c->size;
+        }
+        while (n > 0) {
+                size_t chunk = MIN(n, c->size - c->head);
+                memcpy(c->ring + c->head, p, chunk);
+                c->head = (c->head + chunk) % c->size;
+                c->len = MIN(c->len + chunk, c->size);
+                p += chunk;
+                n -= chunk;
+        }
+        for (struct console_client *cl = c->clients; cl; cl = cl->next) {
+                struct evbuffer *out = bufferevent_get_output(cl->bev);
+                if (evbuffer_get_length(out) + len > CONSOLE_CLIENT_BACKLOG_MAX)
+                        continue; /* a client that does not read loses output, nobody waits */
+                (void)evbuffer_add(out, buf, len);
+        }
+}
+
+static void client_read(struct bufferevent *bev, void *arg)
+{
+        struct console_client *cl = arg;
+        struct console *c = cl->console;
+        struct evbuffer *in = bufferevent_get_input(bev);
+        uint8_t buf[4096];
+        int n;
+
+        while ((n = evbuffer_remove(in, buf, sizeof(buf))) > 0)
+                if (c->input)
+                        (void)c->input(buf, (size_t)n, c->userdata); /* the UART FIFO drops what it cannot take */
+}
+
+static void client_event(struct bufferevent *bev, short what, void *arg)
+{
+        if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+                client_free(arg);
+}
+
+int console_open(struct console *c, int *ret_fd)
+{
+        struct console_client *cl;
+        int sv[2];
+
+        if (c->n_clients >= CONSOLE_CLIENTS_MAX)
+                return -ENOSPC;
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0)
+                return -errno;
+        cl = calloc(1, sizeof(*cl));
+        if (!cl) {
+                safe_close(sv[0]);
+                safe_close(sv[1]);
+                return -ENOMEM;
+        }
+        cl->console = c;
+        cl->bev = bufferevent_socket_new(c->base, sv[0], BEV_OPT_CLOSE_ON_FREE);
+        if (!cl->bev) {
+                free(cl);
+                safe_close(sv[0]);
+                safe_close(sv[1]);
+                return -ENOMEM;
+        }
+        bufferevent_setcb(cl->bev, client_read, NULL, client_event, cl);
+        (void)bufferevent_enable(cl->bev, EV_READ | EV_WRITE);
+        cl->next = c->clients;
+        if (c->clients)
+                c->clients->prev = cl;
+        c->clients = cl;
+        c->n_clients++;
+        *ret_fd = sv[1];
+        return 0;
+}
+
+int console_get_log(const struct console *c, uint8_t **ret, size_t *ret_len)
+{
+        uint8_t *buf = malloc(c->len ? c->len : 1);
+        size_t start, first;
+
+        if (!buf)
+                return -ENOMEM;
+        start = (c->head + c->size - c->len) % c->size;
+        first = MIN(c->len, c->size - start);
+        memcpy(buf, c->ring + start, first);
+        memcpy(buf + first, c->ring, c->len - first);
+        *ret = buf;
+        *ret_len = c->len;
+        return 0;
+}
+
+int console_resize(struct console *c, size_t log_size)
+{
+        uint8_t *old, *ring;
+        size_t len, keep;
+        int r;
+
+        r = console_get_log(c, &old, &len);
+        if (r < 0)
+                return r;
+        ring = malloc(log_size);
+        if (!ring) {
+                free(old);
+                return -ENOMEM;
+        }
+        keep = MIN(len, log_size);
+        memcpy(ring, old + len - keep, keep);
+        free(old);
+        free(c->ring);
+        c->ring = ring;
+        c->size = log_size;
+        c->len = keep;
+        c->head = keep % log_size;
+        return 0;
+}
