@@ -319,6 +319,12 @@ int vm_def_from_json(const char *text, size_t len, const struct vm_def_limits *l
         root = json_tokener_parse_ex(tok, text, (int)len);
         jerr = json_tokener_get_error(tok);
         end = json_tokener_get_parse_end(tok);
+        if (!root && jerr == json_tokener_continue) {
+                /* a bare number at the end may go on: the end of input ends it */
+                root = json_tokener_parse_ex(tok, "", 1);
+                jerr = json_tokener_get_error(tok);
+                end = len;
+        }
         json_tokener_free(tok);
         if (!root || jerr != json_tokener_success) {
                 json_object_put(root);

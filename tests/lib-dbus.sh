@@ -40,7 +40,7 @@ t_done() {
 t_skip() { echo "SKIP: $*"; exit 77; }
 
 # Starts a private session-type bus that lets any local user connect (the access test needs
-# a second uid) and exports DBUS_SESSION_BUS_ADDRESS.
+# a second uid) and exports DBUS_SESSION_BUS_ADDRESS. $T_BUS_EXTRA goes into its config.
 t_start_bus() {
         [ -x "$DBUS_DAEMON" ] || { echo "dbus-daemon not found" >&2; exit 99; }
         mkdir -p "$T_DIR/bus"
@@ -58,6 +58,7 @@ t_start_bus() {
     <allow eavesdrop="true"/>
     <allow own="*"/>
   </policy>
+  ${T_BUS_EXTRA:-}
 </busconfig>
 CONF
         "$DBUS_DAEMON" --config-file="$T_DIR/bus.conf" --nofork --print-address=1 >"$T_DIR/bus.addr" 2>"$T_DIR/bus.log" &
