@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* hvd: the VM management daemon. Startup, modes and directories, signals, systemd
  * notification, and the main loop. */
-#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -21,6 +20,7 @@
 #include <systemd/sd-daemon.h>
 
 #include <hvcore/hvcore.h>
+#include <hvcore/vendor.h>
 
 #include "auth.h"
 #include "check-host.h"
@@ -160,16 +160,11 @@ static int mkdir_p(const char *path, mode_t mode)
 
 static void host_info(struct hvd *h)
 {
-        unsigned a, b, c, d;
-        char vendor[13] = "";
+        char vendor[13];
         struct sysinfo si;
         int fd, r;
 
-        if (__get_cpuid(0, &a, &b, &c, &d)) {
-                memcpy(vendor, &b, 4);
-                memcpy(vendor + 4, &d, 4);
-                memcpy(vendor + 8, &c, 4);
-        }
+        hv_cpu_get_vendor(vendor);
         h->cpu_vendor = strdup(vendor);
         h->max_vcpus = VM_DEF_VCPUS_MAX;
         fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -189,10 +184,34 @@ static void host_info(struct hvd *h)
                 uint64_t mib = (uint64_t)si.totalram * si.mem_unit / (1024 * 1024);
                 h->max_memory_mib = MIN(h->max_memory_mib, MAX(mib, 1));
         }
-        /* the vendor plugin fills these once it is loaded (hvd_vendor_load) */
-        h->vendor_plugin = strdup("");
-        h->kvm_module = strdup("");
         h->version = strdup(PACKAGE_VERSION);
+}
+
+/* Loads the vendor plugin; without one hvd still serves definitions, VMs cannot start. */
+static void vendor_load(struct hvd *h)
+{
+        struct hv_vendor_verdict *v = NULL;
+        const struct hv_vendor_ops *ops;
+        size_t n = 0;
+        int r;
+
+        r = hv_vendor_load_dir(h->plugin_dir, &v, &n);
+        if (r < 0)
+                log_warning("cannot read the plugin directory %s: %s", h->plugin_dir, strerror(-r));
+        ops = hv_vendor_get();
+        for (size_t i = 0; i < n; i++)
+                log_msg(v[i].result == HV_VENDOR_CLAIMED ? 6 : ops ? 7 : 4, "plugin %s: %s: %s", v[i].name,
+                        hv_vendor_result_to_string(v[i].result), v[i].reason);
+        free(v);
+        if (!ops) {
+                log_warning("no vendor plugin in %s claims this host: VMs cannot start (hvd --check-host says why)",
+                            h->plugin_dir);
+                h->vendor_plugin = strdup("");
+                h->kvm_module = strdup("");
+                return;
+        }
+        h->vendor_plugin = strdup(ops->name);
+        h->kvm_module = strdup(ops->kvm_module() ? ops->kvm_module() : "");
 }
 
 struct load_ctx {
@@ -457,6 +476,8 @@ static void hvd_done(struct hvd *h)
         if (h->base)
                 event_base_free(h->base);
         h->creds = hvd_creds_cache_free(h->creds);
+        if (hv_vendor_get())
+                (void)hv_vendor_unload();
         safe_close(h->state_fd);
         free(h->state_dir);
         free(h->runtime_dir);
@@ -493,6 +514,7 @@ int main(int argc, char **argv)
         if (r < 0)
                 goto finish;
         host_info(&h);
+        vendor_load(&h);
 
         h.base = event_base_new();
         if (!h.base) {
