@@ -22,3 +22,6 @@ daemon_hvd_SOURCES = \
 daemon_hvd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) $(LIBSYSTEMD_CFLAGS)
 daemon_hvd_LDADD = daemon/libhvd-core.la lib/hvcore/libhvcore.la $(LIBEVENT_LIBS) $(JSONC_LIBS) $(LIBSYSTEMD_LIBS) $(PTHREAD_LIBS)
 EXTRA_DIST += daemon/org.hvd1.xml
+dist_man_MANS += man/hvd.8 man/hvd.conf.5 man/hvd-vm.json.5 man/org.hvd1.5
+# sample definitions (@GUEST_DIR@: where the test guests are, see tests/guests/README.md)
+dist_examples_DATA += examples/echo.json examples/full.json

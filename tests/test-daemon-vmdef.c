@@ -324,6 +324,35 @@ START_TEST(test_uuid)
 }
 END_TEST
 
+/* The sample definitions shipped in examples/ are valid. */
+START_TEST(test_examples)
+{
+        static const char *const names[] = { "demo", "echo", "full" };
+        const char *top = getenv("HVD_TOP_SRCDIR");
+
+        ck_assert_ptr_nonnull(top);
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+                _cleanup_(vm_def_freep) struct vm_def *d = NULL;
+                char path[4096], buf[VM_DEF_JSON_MAX + 1], *err = NULL;
+                FILE *f;
+                size_t n;
+
+                snprintf(path, sizeof(path), "%s/examples/%s.json", top, names[i]);
+                f = fopen(path, "re");
+                ck_assert_msg(f != NULL, "%s: %m", path);
+                n = fread(buf, 1, sizeof(buf) - 1, f);
+                fclose(f);
+                buf[n] = 0;
+                /* @GUEST_DIR@ is filled in by the file's user: make it an absolute path */
+                for (char *p; (p = strstr(buf, "@GUEST_DIR@"));) {
+                        memcpy(p, "/g", 2);
+                        memmove(p + 2, p + 11, strlen(p + 11) + 1);
+                }
+                ck_assert_msg(parse(buf, &d, &err) == 0, "%s: %s", path, err);
+        }
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("daemon-vmdef");
@@ -339,6 +368,7 @@ int main(void)
         tcase_add_test(tc, test_conf);
         tcase_add_test(tc, test_error_table);
         tcase_add_test(tc, test_uuid);
+        tcase_add_test(tc, test_examples);
         suite_add_tcase(s, tc);
         return hv_test_run_suite(s);
 }

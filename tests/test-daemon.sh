@@ -19,6 +19,11 @@ t_check "Version is the package version" \
         test "$(t_get /org/hvd1 org.hvd1.Manager Version)" = "s \"$(sed -n 's/^PACKAGE_VERSION = //p' "$HVD_TOP_BUILDDIR/Makefile")\""
 t_check "no VM at first" test "$(t_mcall ListVMs)" = "a(ssso) 0"
 t_check "host properties readable" t_get /org/hvd1 org.hvd1.Manager CPUVendor MaxVCPUs KVMAPIVersion
+t_check "KVMAPIVersion is 12" test "$(t_get /org/hvd1 org.hvd1.Manager KVMAPIVersion)" = "u 12"
+if ls "${HVD_PLUGIN_DIR:-/nonexistent}"/*.so >/dev/null 2>&1; then
+        t_check "a vendor plugin from \$HVD_PLUGIN_DIR claimed the host" bash -c \
+                "busctl --user get-property org.hvd1 /org/hvd1 org.hvd1.Manager VendorPlugin KVMModule | (! grep -qx 's \"\"')"
+fi
 
 # --- define ---
 out=$(t_define "$(def demo)")
