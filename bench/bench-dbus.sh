@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs bench-dbus against hvd --user on a private dbus-daemon (as the tests do), and times
+# `vmctl list` when vmctl is built. Usage, from the build tree (or with HVD_BUILD_DIR):
+#   $srcdir/bench/bench-dbus.sh [JSON-OUT]      (default bench/bench-dbus.json)
+set -euo pipefail
+build=$(cd "${HVD_BUILD_DIR:-.}" && pwd)
+[ -x "$build/bench/bench-dbus" ] || { echo "run from the build tree (make first), or set HVD_BUILD_DIR" >&2; exit 1; }
+src=$(sed -n 's/^abs_top_srcdir = //p' "$build/Makefile")
+export HVD_TOP_BUILDDIR=$build HVD_TOP_SRCDIR=$src
+export HVD_PLUGIN_DIR=${HVD_PLUGIN_DIR:-$build/plugins}
+json=${1:-$build/bench/bench-dbus.json}
+guest=${HVD_GUEST_DIR:-$build/tests/guests}/spin.elf
+[ -f "$guest" ] || { echo "no $guest: run make first" >&2; exit 1; }
+source "$src/tests/lib-dbus.sh"
+t_start_bus
+t_start_hvd
+st=0
+"$build/bench/bench-dbus" "$guest" "$json" || st=$?
+if [ -x "$build/cli/vmctl" ]; then
+        "$build/cli/vmctl" list >/dev/null # warm up (libtool wrapper, page cache)
+        python3 - "$build/cli/vmctl" <<'PY'
+import subprocess, sys, time
+ts = []
+for _ in range(200):
+    t0 = time.perf_counter()
+    subprocess.run([sys.argv[1], "list"], stdout=subprocess.DEVNULL, check=True)
+    ts.append((time.perf_counter() - t0) * 1000)
+ts.sort()
+print(f"{'vmctl list, wall':44s} {ts[100]:8.2f} ms {ts[197]:8.2f} ms  < 3 ms")
+PY
+fi
+echo "JSON: $json"
+t_stop_hvd TERM || true
+exit $st
