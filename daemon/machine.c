@@ -450,6 +450,8 @@ int machine_reset(struct machine *m, char *msg)
         r = hv_vm_reset(m->vm);
         if (r < 0) {
                 snprintf(msg, MACHINE_REASON_MAX, "cannot reset VM '%s': %s", m->def->name, strerror(-r));
+                if (r != -EBUSY && hv_vm_get_state(m->vm) == HV_VM_STATE_CRASHED)
+                        set_state(m, MACHINE_CRASHED, msg); /* the old guest is gone either way */
                 return r == -EBUSY ? r : -EIO;
         }
         set_state(m, MACHINE_RUNNING, "reset");
