@@ -11,3 +11,12 @@ TESTS += tests/test-daemon.sh tests/test-daemon-systemd.sh
 EXTRA_DIST += tests/test-daemon.sh tests/test-daemon-systemd.sh tests/lib-dbus.sh tests/test-daemon-introspect.py
 # the integration tests run the built daemon
 tests/test-daemon.log tests/test-daemon-systemd.log: daemon/hvd
+
+# Real guests under hvd: lifecycle, console, autostart (needs /dev/kvm and tests/guests).
+check_PROGRAMS += tests/hvd-console
+tests_hvd_console_SOURCES = tests/hvd-console.c
+tests_hvd_console_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS)
+tests_hvd_console_LDADD = $(LIBSYSTEMD_LIBS)
+TESTS += tests/test-daemon-lifecycle.sh
+EXTRA_DIST += tests/test-daemon-lifecycle.sh
+tests/test-daemon-lifecycle.log: daemon/hvd tests/hvd-console
