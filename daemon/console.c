@@ -11,9 +11,13 @@
 #include "console.h"
 #include "macros.h"
 
+#define CONSOLE_INPUT_BACKLOG_MAX 4096 /* input held while the guest's UART is full */
+#define CONSOLE_INPUT_RETRY_USEC 1000
+
 struct console_client {
         struct console *console;
         struct bufferevent *bev;
+        struct event *retry;       /* offers held input to the guest again */
         struct console_client *next, *prev;
 };
 
@@ -36,6 +40,8 @@ static void client_free(struct console_client *cl)
         if (cl->next)
                 cl->next->prev = cl->prev;
         c->n_clients--;
+        if (cl->retry)
+                event_free(cl->retry);
         bufferevent_free(cl->bev); /* closes our end: the client sees EOF */
         free(cl);
 }
@@ -74,17 +80,43 @@ void console_write(struct console *c, const uint8_t *buf, size_t len)
         }
 }
 
+/* Offers the client's input to the guest; what the UART cannot take yet stays in the
+ * bufferevent (which stops reading the socket past its watermark) and is offered again. */
+static void client_feed(struct console_client *cl)
+{
+        struct console *c = cl->console;
+        struct evbuffer *in = bufferevent_get_input(cl->bev);
+        uint8_t buf[CONSOLE_INPUT_BACKLOG_MAX];
+        struct timeval tv = { .tv_usec = CONSOLE_INPUT_RETRY_USEC };
+        ev_ssize_t n;
+        int taken;
+
+        while ((n = evbuffer_copyout(in, buf, sizeof(buf))) > 0) {
+                taken = c->input ? c->input(buf, (size_t)n, c->userdata) : (int)n;
+                if (taken < 0)
+                        taken = (int)n; /* nobody can take it: dropped */
+                evbuffer_drain(in, (size_t)taken);
+                if (taken < n) {
+                        evtimer_add(cl->retry, &tv);
+                        return;
+                }
+        }
+}
+
 static void client_read(struct bufferevent *bev, void *arg)
 {
-        struct console_client *cl = arg;
-        struct console *c = cl->console;
-        struct evbuffer *in = bufferevent_get_input(bev);
-        uint8_t buf[4096];
-        int n;
+        client_feed(arg);
+}
 
-        while ((n = evbuffer_remove(in, buf, sizeof(buf))) > 0)
-                if (c->input)
-                        (void)c->input(buf, (size_t)n, c->userdata); /* the UART FIFO drops what it cannot take */
+static void client_retry(evutil_socket_t fd, short what, void *arg)
+{
+        client_feed(arg);
+}
+
+void console_kick(struct console *c)
+{
+        for (struct console_client *cl = c->clients; cl; cl = cl->next)
+                client_feed(cl);
 }
 
 static void client_event(struct bufferevent *bev, short what, void *arg)
@@ -116,7 +148,15 @@ int console_open(struct console *c, int *ret_fd)
                 safe_close(sv[1]);
                 return -ENOMEM;
         }
+        cl->retry = evtimer_new(c->base, client_retry, cl);
+        if (!cl->retry) {
+                bufferevent_free(cl->bev);
+                free(cl);
+                safe_close(sv[1]);
+                return -ENOMEM;
+        }
         bufferevent_setcb(cl->bev, client_read, NULL, client_event, cl);
+        bufferevent_setwatermark(cl->bev, EV_READ, 0, CONSOLE_INPUT_BACKLOG_MAX);
         (void)bufferevent_enable(cl->bev, EV_READ | EV_WRITE);
         cl->next = c->clients;
         if (c->clients)

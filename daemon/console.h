@@ -12,7 +12,8 @@ struct event_base;
 #define CONSOLE_CLIENTS_MAX 16
 #define CONSOLE_CLIENT_BACKLOG_MAX (256 * 1024) /* output queued for one client */
 
-/* Where client input goes (the guest's UART); returns bytes taken or -errno. */
+/* Where client input goes (the guest's UART); returns bytes taken (fewer than len while the
+ * guest has no room: the rest is offered again later) or -errno (dropped). */
 typedef int (*console_input_fn)(const uint8_t *buf, size_t len, void *userdata);
 
 struct console_client;
@@ -36,5 +37,7 @@ int console_resize(struct console *c, size_t log_size);
 void console_write(struct console *c, const uint8_t *buf, size_t len);
 /* A new client; returns the other end of its socketpair (the caller's to close/hand out). */
 int console_open(struct console *c, int *ret_fd);
+/* Offers held input again now (the guest made room). */
+void console_kick(struct console *c);
 /* The log in order, copied into a malloc'd buffer. */
 int console_get_log(const struct console *c, uint8_t **ret, size_t *ret_len);

@@ -228,7 +228,7 @@ static int console_input(const uint8_t *buf, size_t len, void *userdata)
         struct machine *m = userdata;
 
         if (!m->vm || m->state != MACHINE_RUNNING)
-                return 0; /* nobody to read it: dropped, like a UART with no guest */
+                return -ENXIO; /* nobody to read it: dropped, like a UART with no guest */
         return hv_vm_serial_input(m->vm, buf, len);
 }
 
