@@ -19,7 +19,7 @@
 
 #include <systemd/sd-bus.h>
 
-#define MAX_CONSOLES 16
+#define MAX_CONSOLES 32
 #define BUF 65536
 
 static sd_bus *bus;
