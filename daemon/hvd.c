@@ -290,7 +290,7 @@ static void on_shutdown_timer(evutil_socket_t fd, short what, void *arg)
 
 void hvd_check_stopped(struct hvd *h)
 {
-        if (h->stopping && h->n_running == 0)
+        if (h->stopping && h->n_running == 0 && h->n_starting == 0)
                 h->quit = true;
 }
 
@@ -447,7 +447,7 @@ static void autostart(struct hvd *h)
         char msg[MACHINE_REASON_MAX];
 
         for (struct machine *m = h->machines; m; m = m->next)
-                if (m->def->autostart && machine_start(m, "autostart", msg) < 0)
+                if (m->def->autostart && machine_start(m, NULL, "autostart", msg) < 0)
                         log_error("VM %s: autostart failed: %s", m->def->name, msg);
 }
 

@@ -38,6 +38,7 @@ struct hvd {
 
         struct machine *machines; /* every defined VM, in definition order */
         uint32_t n_defined, n_running;
+        uint32_t n_starting;      /* VMs being built by a worker thread */
 
         struct hvd_creds_cache *creds;
 

@@ -43,7 +43,12 @@ static int do_start(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
         struct machine *vm = lookup(m, h, error);
         char msg[MACHINE_REASON_MAX];
 
-        return vm ? reply_or_error(m, machine_start(vm, "started by request", msg), msg, error) : -ENOENT;
+        int r;
+
+        if (!vm)
+                return -ENOENT;
+        r = machine_start(vm, m, "started by request", msg);
+        return r < 0 ? hvd_bus_error_setf(error, r, "%s", msg) : 1; /* the reply comes once it runs */
 }
 
 static int do_stop(sd_bus_message *m, struct hvd *h, sd_bus_error *error)

@@ -197,6 +197,14 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 
         if (read(m->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
                 log_warning("VM %s: eventfd: %s, ignoring", m->def->name, strerror(errno));
+        if (m->starting) {
+                bool done;
+                pthread_mutex_lock(&m->lock);
+                done = m->start_done;
+                pthread_mutex_unlock(&m->lock);
+                if (done)
+                        start_finish(m); /* before any state change the new guest reported */
+        }
         if (!drain(m, &s, reason) || !m->vm)
                 return;
         switch (s) {
@@ -278,6 +286,13 @@ struct machine *machine_free(struct machine *m)
 {
         if (!m)
                 return NULL;
+        if (m->starting) {
+                (void)pthread_join(m->start_thread, NULL);
+                m->vm = m->start_vm;
+                m->start_call = sd_bus_message_unref(m->start_call);
+                m->starting = false;
+                m->hvd->n_starting--;
+        }
         if (m->vm) {
                 (void)hv_vm_stop(m->vm);
                 release_vm(m);
@@ -340,20 +355,98 @@ void machine_unpublish_and_free(struct machine *m)
         machine_free(m);
 }
 
-int machine_start(struct machine *m, const char *why, char *msg)
+bool machine_is_busy(const struct machine *m, char *msg)
 {
-        const char *err = NULL;
-        struct hv_vm_config cfg = {
-                .name = m->def->name,
-                .vcpus = m->def->vcpus,
-                .memory_mib = m->def->memory_mib,
-                .kernel = m->def->kernel,
-                .initrd = m->def->initrd,
-                .cmdline = m->def->cmdline,
+        if (m->starting)
+                snprintf(msg, MACHINE_REASON_MAX, "VM '%s' is starting", m->def->name);
+        return m->starting;
+}
+
+static void *start_worker(void *arg)
+{
+        struct machine *m = arg;
+        const struct vm_def *d = m->def; /* not changed while starting */
+        const struct hv_vm_config cfg = {
+                .name = d->name,
+                .vcpus = d->vcpus,
+                .memory_mib = d->memory_mib,
+                .kernel = d->kernel,
+                .initrd = d->initrd,
+                .cmdline = d->cmdline,
         };
+        struct hv_vm *vm = NULL;
+        const char *err = NULL;
+        char msg[MACHINE_REASON_MAX] = "";
+        int r;
+
+        r = hv_vm_new(&cfg, &callbacks, m, &vm, &err);
+        if (r < 0) {
+                snprintf(msg, sizeof(msg), "cannot build VM '%s': %s", d->name, err ? err : strerror(-r));
+                r = r == -EINVAL || r == -ENOEXEC ? -EINVAL : -EIO;
+        } else {
+                r = hv_vm_start(vm);
+                if (r < 0) {
+                        snprintf(msg, sizeof(msg), "cannot start VM '%s': %s", d->name, strerror(-r));
+                        vm = hv_vm_free(vm);
+                        r = -EIO;
+                }
+        }
+        pthread_mutex_lock(&m->lock);
+        m->start_done = true;
+        m->start_result = r;
+        m->start_vm = vm;
+        memcpy(m->start_error, msg, sizeof(msg));
+        pthread_mutex_unlock(&m->lock);
+        wake(m);
+        return NULL;
+}
+
+/* On the loop: the worker finished; take its VM and reply. */
+static void start_finish(struct machine *m)
+{
+        struct hvd *h = m->hvd;
+        char msg[MACHINE_REASON_MAX];
+        int r;
+
+        (void)pthread_join(m->start_thread, NULL);
+        pthread_mutex_lock(&m->lock);
+        r = m->start_result;
+        m->vm = m->start_vm;
+        m->start_vm = NULL;
+        m->start_done = false;
+        memcpy(msg, m->start_error, sizeof(msg));
+        pthread_mutex_unlock(&m->lock);
+        m->starting = false;
+        h->n_starting--;
+
+        if (r >= 0 && h->stopping) {
+                (void)hv_vm_stop(m->vm);
+                release_vm(m);
+                r = -EBUSY;
+                snprintf(msg, sizeof(msg), "VM '%s': hvd is stopping", m->def->name);
+        }
+        if (r < 0)
+                set_state(m, MACHINE_SHUTOFF, msg);
+        else
+                set_state(m, MACHINE_RUNNING, m->start_why);
+        if (m->start_call) {
+                r = r < 0 ? sd_bus_reply_method_errorf(m->start_call, hvd_bus_error_name(r), "%s", msg)
+                          : sd_bus_reply_method_return(m->start_call, NULL);
+                if (r < 0)
+                        log_warning("VM %s: cannot reply to Start: %s, ignoring", m->def->name, strerror(-r));
+                m->start_call = sd_bus_message_unref(m->start_call);
+        }
+        if (!m->vm)
+                hvd_check_stopped(h);
+}
+
+int machine_start(struct machine *m, sd_bus_message *call, const char *why, char *msg)
+{
         struct stat st;
         int r;
 
+        if (machine_is_busy(m, msg))
+                return -EBUSY;
         if (machine_is_active(m)) {
                 snprintf(msg, MACHINE_REASON_MAX, "VM '%s' is %s", m->def->name, machine_state_to_string(m->state));
                 return -EBUSY;
@@ -361,6 +454,10 @@ int machine_start(struct machine *m, const char *why, char *msg)
         if (m->hvd->stopping) {
                 snprintf(msg, MACHINE_REASON_MAX, "hvd is stopping");
                 return -EBUSY;
+        }
+        if (m->hvd->n_starting >= MACHINE_STARTS_MAX) {
+                snprintf(msg, MACHINE_REASON_MAX, "%u VMs are starting already; try again", m->hvd->n_starting);
+                return -ENOSPC;
         }
         if (m->state == MACHINE_CRASHED)
                 release_vm(m);
@@ -375,26 +472,23 @@ int machine_start(struct machine *m, const char *why, char *msg)
                 set_state(m, MACHINE_SHUTOFF, msg);
                 return -EINVAL;
         }
-        r = hv_vm_new(&cfg, &callbacks, m, &m->vm, &err);
+        snprintf(m->start_why, sizeof(m->start_why), "%s", why);
+        m->start_done = false;
+        r = -pthread_create(&m->start_thread, NULL, start_worker, m);
         if (r < 0) {
-                m->vm = NULL;
-                snprintf(msg, MACHINE_REASON_MAX, "cannot build VM '%s': %s", m->def->name, err ? err : strerror(-r));
-                set_state(m, MACHINE_SHUTOFF, msg);
-                return r == -EINVAL || r == -ENOEXEC ? -EINVAL : -EIO;
-        }
-        r = hv_vm_start(m->vm);
-        if (r < 0) {
-                release_vm(m);
-                snprintf(msg, MACHINE_REASON_MAX, "cannot start VM '%s': %s", m->def->name, strerror(-r));
-                set_state(m, MACHINE_SHUTOFF, msg);
+                snprintf(msg, MACHINE_REASON_MAX, "cannot start a thread: %s", strerror(-r));
                 return -EIO;
         }
-        set_state(m, MACHINE_RUNNING, why);
+        m->starting = true;
+        m->hvd->n_starting++;
+        m->start_call = call ? sd_bus_message_ref(call) : NULL;
         return 0;
 }
 
 int machine_stop(struct machine *m, const char *why, char *msg)
 {
+        if (machine_is_busy(m, msg))
+                return -EBUSY;
         if (!m->vm) {
                 snprintf(msg, MACHINE_REASON_MAX, "VM '%s' is not running", m->def->name);
                 return -EBUSY;
@@ -409,6 +503,8 @@ int machine_pause(struct machine *m, char *msg)
 {
         int r;
 
+        if (machine_is_busy(m, msg))
+                return -EBUSY;
         if (m->state != MACHINE_RUNNING) {
                 snprintf(msg, MACHINE_REASON_MAX, "VM '%s' is %s, not running", m->def->name, machine_state_to_string(m->state));
                 return -EBUSY;
@@ -426,6 +522,8 @@ int machine_resume(struct machine *m, char *msg)
 {
         int r;
 
+        if (machine_is_busy(m, msg))
+                return -EBUSY;
         if (m->state != MACHINE_PAUSED) {
                 snprintf(msg, MACHINE_REASON_MAX, "VM '%s' is %s, not paused", m->def->name, machine_state_to_string(m->state));
                 return -EBUSY;
@@ -443,6 +541,8 @@ int machine_reset(struct machine *m, char *msg)
 {
         int r;
 
+        if (machine_is_busy(m, msg))
+                return -EBUSY;
         if (!m->vm) {
                 snprintf(msg, MACHINE_REASON_MAX, "VM '%s' is not running", m->def->name);
                 return -EBUSY;
@@ -479,6 +579,8 @@ int machine_shutdown(struct machine *m, sd_bus_message *call, uint64_t timeout_u
         struct timeval tv = { .tv_sec = (time_t)(timeout_usec / 1000000), .tv_usec = (suseconds_t)(timeout_usec % 1000000) };
         int r;
 
+        if (machine_is_busy(m, msg))
+                return -EBUSY;
         if (m->state != MACHINE_RUNNING) {
                 snprintf(msg, MACHINE_REASON_MAX, "VM '%s' is %s, not running", m->def->name, machine_state_to_string(m->state));
                 return -EBUSY;
@@ -514,6 +616,8 @@ int machine_shutdown(struct machine *m, sd_bus_message *call, uint64_t timeout_u
 
 int machine_redefine(struct machine *m, struct vm_def *def, char *msg)
 {
+        if (machine_is_busy(m, msg))
+                return -EBUSY;
         if (m->state != MACHINE_SHUTOFF) {
                 snprintf(msg, MACHINE_REASON_MAX, "VM '%s' is %s: shut it off to redefine it", m->def->name, machine_state_to_string(m->state));
                 return -EBUSY;

@@ -31,6 +31,7 @@ enum machine_state machine_state_from_string(const char *s);
 #define MACHINE_REASON_MAX 256
 #define MACHINE_PENDING_OUTPUT_MAX (64 * 1024)
 #define MACHINE_SHUTDOWN_WAITERS_MAX 16
+#define MACHINE_STARTS_MAX 16 /* VMs being built at once */
 
 struct shutdown_waiter;
 
@@ -58,6 +59,17 @@ struct machine {
 
         struct shutdown_waiter *waiters;
         unsigned n_waiters;
+
+        /* Start builds the VM on a worker thread (KVM setup and loading take milliseconds),
+         * and the loop finishes it when the worker wakes it through efd. */
+        bool starting;
+        pthread_t start_thread;
+        sd_bus_message *start_call;          /* to reply to, NULL for autostart */
+        char start_why[64];
+        bool start_done;                     /* under lock: the worker finished */
+        int start_result;                    /* under lock */
+        struct hv_vm *start_vm;              /* under lock: the built, started VM */
+        char start_error[MACHINE_REASON_MAX];/* under lock */
 };
 
 /* Builds a machine for def (taking it over on success); not yet on the bus or in the list. */
@@ -70,7 +82,10 @@ void machine_unpublish_and_free(struct machine *m);
 
 bool machine_is_active(const struct machine *m); /* running or paused */
 /* Lifecycle; on failure -errno and a message in msg (size MACHINE_REASON_MAX). */
-int machine_start(struct machine *m, const char *why, char *msg);
+/* Starts building the VM and returns; the reply to `call` (may be NULL) goes out once it
+ * runs or failed. */
+int machine_start(struct machine *m, sd_bus_message *call, const char *why, char *msg);
+bool machine_is_busy(const struct machine *m, char *msg); /* starting: no other change now */
 int machine_stop(struct machine *m, const char *why, char *msg);
 int machine_pause(struct machine *m, char *msg);
 int machine_resume(struct machine *m, char *msg);

@@ -124,6 +124,8 @@ static int do_define(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
         other = find_by_uuid(h, def->uuid);
         if (other && other != vm)
                 return hvd_bus_error_setf(error, -EEXIST, "uuid: %s is VM '%s''s already", def->uuid, other->def->name);
+        if (vm && machine_is_busy(vm, msg))
+                return hvd_bus_error_setf(error, -EBUSY, "%s", msg);
         if (vm && vm->state != MACHINE_SHUTOFF)
                 return hvd_bus_error_setf(error, -EBUSY, "VM '%s' is %s: shut it off to redefine it",
                                           def->name, machine_state_to_string(vm->state));
@@ -174,6 +176,7 @@ static int do_define(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
 
 static int do_undefine(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
 {
+        char msg[MACHINE_REASON_MAX];
         struct machine *vm;
         const char *name;
         int r;
@@ -184,6 +187,8 @@ static int do_undefine(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
         vm = find_or_error(h, name, error);
         if (!vm)
                 return -ENOENT;
+        if (machine_is_busy(vm, msg))
+                return hvd_bus_error_setf(error, -EBUSY, "%s", msg);
         if (vm->state != MACHINE_SHUTOFF)
                 return hvd_bus_error_setf(error, -EBUSY, "VM '%s' is %s: shut it off to undefine it",
                                           name, machine_state_to_string(vm->state));
