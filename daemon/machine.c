@@ -187,6 +187,8 @@ static bool reason_is_reboot(const char *reason)
         return strstr(reason, "reboot") || strstr(reason, "reset");
 }
 
+static void start_finish(struct machine *m);
+
 static void on_wake(evutil_socket_t fd, short what, void *arg)
 {
         struct machine *m = arg;
