@@ -128,6 +128,7 @@ t_check "and still has one VM" test "$(t_get /org/hvd1 org.hvd1.Manager DefinedV
 
 # --- callers without the rights (hvd runs as root; nobody is neither root nor in group hvd) ---
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+if [ "$(id -u)" = 0 ]; then
 t_check "nobody may not define: AccessDenied" t_expect_error org.hvd1.Error.AccessDenied "uid 65534" -- \
         nobody dbus-send --session --print-reply --dest=org.hvd1 /org/hvd1 org.hvd1.Manager.DefineVM "string:$(def evil)"
 t_check "nobody may not undefine: AccessDenied" t_expect_error org.hvd1.Error.AccessDenied -- \
@@ -139,6 +140,10 @@ done
 t_check "nobody may read: ListVMs" bash -c "setpriv --reuid=65534 --regid=65534 --clear-groups busctl --user call org.hvd1 /org/hvd1 org.hvd1.Manager ListVMs | grep -q demo"
 t_check "nobody may read: properties" test "$(nobody busctl --user get-property org.hvd1 /org/hvd1/vm/demo org.hvd1.VM State)" = 's "shutoff"'
 t_check "the refused calls changed nothing" test "$(nfiles)" = "$before"
+else
+        # running a client under another uid needs root; everything else here does not
+        echo "NOTE: not root, so the checks of an unprivileged caller did not run (setpriv needs root)"
+fi
 
 # --- undefine ---
 t_define "$(def gone)" >/dev/null
