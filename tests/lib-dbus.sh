@@ -34,6 +34,14 @@ t_check() { # description, command...
         if "$@"; then t_pass "$d"; else t_fail "$d"; fi
 }
 t_done() {
+        # a sanitizer build reports to hvd's stderr: any report fails the test
+        if [ -f "$T_DIR/hvd.log" ] && grep -Eq 'Sanitizer|runtime error:' "$T_DIR/hvd.log"; then
+                t_fail "hvd's log has a sanitizer report"
+        fi
+        if [ "$T_FAILED" -ne 0 ] && [ -f "$T_DIR/hvd.log" ]; then
+                echo "--- hvd's log (last 60 lines) ---"
+                tail -60 "$T_DIR/hvd.log"
+        fi
         echo "$T_PASSED passed, $T_FAILED failed"
         [ "$T_FAILED" -eq 0 ]
 }
