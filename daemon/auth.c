@@ -15,6 +15,7 @@
 
 #define CACHE_SIZE 64
 #define CALLER_GROUPS_MAX 256
+#define PENDING_MAX 256 /* calls waiting for the bus to say who sent them */
 
 struct cache_entry {
         char *sender;
@@ -25,6 +26,7 @@ struct cache_entry {
 struct hvd_creds_cache {
         struct cache_entry e[CACHE_SIZE];
         unsigned next; /* round-robin replacement */
+        unsigned n_pending;
 };
 
 struct pending {
@@ -198,6 +200,7 @@ reply:
         sd_bus_error_free(&error);
         sd_bus_message_unref(p->call);
         free(p);
+        h->creds->n_pending--;
         return 0;
 }
 
@@ -214,6 +217,10 @@ int hvd_authorize(struct hvd *h, sd_bus_message *m, hvd_method_fn fn, sd_bus_err
         if (e)
                 return e->allowed ? fn(m, h, error) : deny(h, m, e->uid, error);
 
+        if (!h->creds && !(h->creds = calloc(1, sizeof(*h->creds))))
+                return -ENOMEM;
+        if (h->creds->n_pending >= PENDING_MAX)
+                return hvd_bus_error_setf(error, -ENOSPC, "%u calls are waiting for their caller check; try again", PENDING_MAX);
         p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;
@@ -225,5 +232,6 @@ int hvd_authorize(struct hvd *h, sd_bus_message *m, hvd_method_fn fn, sd_bus_err
                 free(p);
                 return hvd_bus_error_setf(error, -EACCES, "cannot learn who the caller is: %s", strerror(-r));
         }
+        h->creds->n_pending++;
         return 1;
 }

@@ -484,6 +484,7 @@ int machine_start(struct machine *m, sd_bus_message *call, const char *why, char
         m->starting = true;
         m->hvd->n_starting++;
         m->start_call = call ? sd_bus_message_ref(call) : NULL;
+        set_state(m, MACHINE_SHUTOFF, "starting");
         return 0;
 }
 
