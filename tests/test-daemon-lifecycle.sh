@@ -106,7 +106,7 @@ t_send "$(vm spin)" org.hvd1.VM.Start >/dev/null
 t_check "SIGTERM with a VM running: hvd stops it and exits 0" t_stop_hvd TERM
 t_check "... saying so" grep -q "spin: shutoff (stopped: hvd is stopping" "$T_DIR/hvd.log"
 t_start_hvd || exit 1
-t_check "after the restart the autostart VM runs" test "$(state auto)" = 's "running"'
+t_check "after the restart the autostart VM runs" wait_state auto running
 t_check "... because of autostart" test "$(reason auto)" = 's "autostart"'
 t_check "... and the others are shut off" test "$(state spin)" = 's "shutoff"'
 t_check "RunningVMs is 1" test "$(running)" = "u 1"
