@@ -1,4 +1,39 @@
 # bench: rules owned by this area; see Makefile.am
+
+# --- bench-locks (owned by the locks area) --------------------------------------------------
+# The lock sources are compiled twice, validator forced on and forced off, each copy with its
+# symbols prefixed (bench/bench-locks.h), so one run compares both. `make bench-locks` runs it.
+bench_locks_variant_sources = \
+	lib/hvcore/lock.c lib/hvcore/lock-hierarchy.c lib/hvcore/lock-validator.c lib/hvcore/srcu.c \
+	bench/bench-locks-variant.c
+noinst_LTLIBRARIES += bench/libbench-locks-on.la bench/libbench-locks-off.la
+bench_libbench_locks_on_la_SOURCES = $(bench_locks_variant_sources)
+bench_libbench_locks_on_la_CPPFLAGS = $(AM_CPPFLAGS) -DHV_LOCK_VALIDATOR_FORCE_ON \
+	-DBENCH_VARIANT=validator_on -include $(top_srcdir)/bench/bench-locks.h
+bench_libbench_locks_on_la_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
+bench_libbench_locks_off_la_SOURCES = $(bench_locks_variant_sources)
+bench_libbench_locks_off_la_CPPFLAGS = $(AM_CPPFLAGS) -DHV_LOCK_VALIDATOR_FORCE_OFF \
+	-DBENCH_VARIANT=validator_off -include $(top_srcdir)/bench/bench-locks.h
+bench_libbench_locks_off_la_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
+noinst_PROGRAMS += bench/bench-locks
+bench_bench_locks_SOURCES = bench/bench-locks.c bench/bench-locks.h
+bench_bench_locks_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
+bench_bench_locks_LDADD = bench/libbench-locks-on.la bench/libbench-locks-off.la $(URCU_LIBS) $(PTHREAD_LIBS)
+bench-locks: bench/bench-locks$(EXEEXT)
+	$(builddir)/bench/bench-locks$(EXEEXT)
+	$(builddir)/bench/bench-locks$(EXEEXT) --json
+.PHONY: bench-locks
+
+# ---- vm helper: kick latency and boot time (bench-kick, bench-boot) ----
+noinst_PROGRAMS += bench/bench-kick bench/bench-boot
+bench_bench_kick_SOURCES = bench/bench-kick.c tests/test-vm-guest.c tests/test-vm-guest.h
+bench_bench_kick_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS) -I$(top_srcdir)/tests
+bench_bench_kick_LDADD = lib/hvcore/libhvcore-internal.la $(URCU_LIBS) $(PTHREAD_LIBS)
+bench_bench_boot_SOURCES = bench/bench-boot.c
+bench_bench_boot_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
+bench_bench_boot_LDADD = lib/hvcore/libhvcore-internal.la $(URCU_LIBS) $(PTHREAD_LIBS)
+EXTRA_DIST += bench/bench-vm.sh
+
 # bench-dbus: hvd's D-Bus round trips, Start latency and memory per VM (run bench/bench-dbus.sh)
 noinst_PROGRAMS += bench/bench-dbus
 bench_bench_dbus_SOURCES = bench/bench-dbus.c

@@ -59,6 +59,12 @@ check "echo answers each line (2)" has echo "echo: second"
 check "echo quits on quit" has echo "echo: bye"
 check "echo exits with its code ((5 << 1) | 1)" [ "$status" -eq 11 ]
 
+printf 'raw bytes\004' >"$tmp/echo-raw.in"
+run echo 30 "mode=raw exit=4" "$tmp/echo-raw.in"
+show echo
+check "echo in raw mode sends every byte back" has echo "raw bytes"
+check "echo in raw mode ends on ^D with its code ((4 << 1) | 1)" [ "$status" -eq 9 ]
+
 run dirtier 60 "pages=128 stride=2 words=16 passes=3 verify=1 rate=300 tsc_khz=$tsc_khz"
 show dirtier
 check "dirtier starts" has dirtier "dirtier: start base=0x200000 pages=128 stride=2 words=16 rate=300 passes=3"

@@ -535,7 +535,7 @@ static void wrong_type(void *arg)
 
 START_TEST(test_class_type)
 {
-        EXPECT_ABORT(wrong_type, NULL, "lock class violated", "creating a mutex",
+        EXPECT_ABORT(wrong_type, NULL, "lock class violated", "creating a mutex", "by code at 0x",
                      "rule: vm->mmu_lock is a rwlock");
 }
 END_TEST
@@ -581,6 +581,46 @@ START_TEST(test_held_limit)
 }
 END_TEST
 
+/* A thread that ends inside a read side is reported when it exits. */
+static struct hv_srcu exit_srcu;
+static void *leave_read_side_open(void *arg)
+{
+        (void)hv_srcu_read_lock(&exit_srcu);
+        return NULL;
+}
+
+static void thread_exits_in_read_side(void *arg)
+{
+        pthread_t t;
+        hv_srcu_init(&exit_srcu);
+        if (pthread_create(&t, NULL, leave_read_side_open, NULL) != 0)
+                _exit(2);
+        pthread_join(t, NULL);
+}
+
+START_TEST(test_thread_exit_holding)
+{
+        EXPECT_ABORT(thread_exits_in_read_side, NULL, "thread exit violated", "vm->srcu", "[read side] taken at ");
+}
+END_TEST
+
+/* A thread that released everything ends quietly. */
+static void *balanced(void *arg)
+{
+        int idx = hv_srcu_read_lock(&exit_srcu);
+        hv_srcu_read_unlock(&exit_srcu, idx);
+        return NULL;
+}
+
+START_TEST(test_thread_exit_clean_passes)
+{
+        pthread_t t;
+        hv_srcu_init(&exit_srcu);
+        ck_assert_int_eq(pthread_create(&t, NULL, balanced, NULL), 0);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+}
+END_TEST
+
 static Suite *lock_rules_suite(void)
 {
         Suite *s = suite_create("lock-rules");
@@ -612,6 +652,8 @@ static Suite *lock_rules_suite(void)
         tcase_add_test(tc, test_class_invalid);
         tcase_add_test(tc, test_destroy_held);
         tcase_add_test(tc, test_held_limit);
+        tcase_add_test(tc, test_thread_exit_holding);
+        tcase_add_test(tc, test_thread_exit_clean_passes);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "dirtier-pattern.h"
+#include "elf-pvh.h"
 #include "hv-test.h"
 #include "kvm.h"
 #include "macros.h"
@@ -600,6 +601,77 @@ START_TEST(test_load_elf64)
 }
 END_TEST
 
+/* Random damage to the headers and the note of real ELF32 and ELF64 files, and random
+ * truncation: the parser never reads outside the buffer (ASan runs this too) and whatever it
+ * accepts keeps its promises. */
+static uint32_t fuzz_next(uint32_t *state)
+{
+        *state ^= *state << 13;
+        *state ^= *state >> 17;
+        *state ^= *state << 5;
+        return *state;
+}
+
+static void fuzz_one(const uint8_t *orig, size_t len, size_t note_off, uint32_t *rng, unsigned *accepted)
+{
+        _cleanup_free_ uint8_t *buf = malloc(len);
+        memcpy(buf, orig, len);
+        size_t n = len;
+        unsigned flips = 1 + fuzz_next(rng) % 4;
+        for (unsigned i = 0; i < flips; i++) {
+                uint32_t x = fuzz_next(rng);
+                size_t at = (x & 1) ? x % MIN(len, (size_t)256) : note_off + (x >> 1) % 24;
+                buf[at] = (x >> 8) & 1 ? (uint8_t)(x >> 16) : buf[at] ^ (uint8_t)(1u << ((x >> 16) % 8));
+        }
+        if (fuzz_next(rng) % 8 == 0)
+                n = fuzz_next(rng) % len;
+        /* an exact-size copy, so ASan sees any read past the end */
+        _cleanup_free_ uint8_t *exact = malloc(n ? n : 1);
+        memcpy(exact, buf, n);
+        struct hv_elf_pvh *img = NULL;
+        char err[256] = "";
+        int r = hv_elf_pvh_parse(exact, n, &img, err, sizeof(err));
+        ck_assert_msg(r == 0 || r == -ENOEXEC, "unexpected %d", r);
+        if (r < 0) {
+                ck_assert_msg(err[0], "refusal without a message");
+                return;
+        }
+        (*accepted)++;
+        bool entry_in = false;
+        for (size_t i = 0; i < img->n_segments; i++) {
+                const struct hv_elf_segment *s = &img->segments[i];
+                ck_assert_uint_le(s->offset, n);
+                ck_assert_uint_le(s->filesz, n - s->offset);
+                ck_assert_uint_ge(s->memsz, s->filesz);
+                ck_assert_uint_ge(s->paddr + s->memsz, s->paddr);
+                entry_in |= img->entry >= s->paddr && img->entry - s->paddr < s->filesz;
+        }
+        ck_assert(entry_in);
+        free(img);
+}
+
+START_TEST(test_parse_fuzz)
+{
+        struct elf32 e;
+        size_t len64;
+        Elf64_Phdr *ph;
+        int phnum;
+        uint32_t rng = 0x2545f491;
+        unsigned accepted = 0;
+        elf32_open(&e);
+        _cleanup_free_ uint8_t *buf64 = elf64_from_hello(&len64, &ph, &phnum);
+        size_t note32 = e.ph[e.note].p_offset, note64 = ph[phnum - 1].p_offset;
+        for (int i = 0; i < 4000; i++) {
+                fuzz_one(e.buf, e.len, note32, &rng, &accepted);
+                fuzz_one(buf64, len64, note64, &rng, &accepted);
+        }
+        /* harmless damage (padding, flags, vaddr) still loads: the fuzzer reaches both paths */
+        ck_assert_uint_gt(accepted, 100);
+        ck_assert_uint_lt(accepted, 7000);
+        free(e.buf);
+}
+END_TEST
+
 /* A bare KVM VM (no hvd VM core): RAM at 0, one vCPU set up by hv_pvh_setup_vcpu, COM1 output
  * collected, LSR always "THR empty", the debug-exit port ending the run. */
 struct bare_run {
@@ -608,7 +680,12 @@ struct bare_run {
         uint32_t exit_code;
 };
 
-static void bare_boot(const char *guest, const char *cmdline, struct test_mem *t, struct bare_run *run)
+/* on_line (may be NULL) sees each complete output line while the vCPU is stopped; returning
+ * true ends the run there. */
+typedef bool (*bare_line_fn)(struct test_mem *t, const char *line);
+
+static void bare_boot_hook(const char *guest, const char *cmdline, struct test_mem *t, struct bare_run *run,
+                           bare_line_fn on_line)
 {
         hv_test_require_kvm();
         _cleanup_close_ int kvm = hv_kvm_open();
@@ -626,9 +703,18 @@ static void bare_boot(const char *guest, const char *cmdline, struct test_mem *t
         struct kvm_run *kr = mmap(NULL, (size_t)map_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
         ck_assert_ptr_ne(kr, MAP_FAILED);
 
+        /* "@TSC_KHZ@" in the cmdline becomes the vCPU's TSC frequency in kHz (for tsc_khz=) */
+        int khz = ioctl(vcpu, KVM_GET_TSC_KHZ, 0);
+        ck_assert_int_gt(khz, 0);
+        char line[512];
+        const char *at = strstr(cmdline, "@TSC_KHZ@");
+        if (at)
+                snprintf(line, sizeof(line), "%.*s%d%s", (int)(at - cmdline), cmdline, khz, at + 9);
+        else
+                snprintf(line, sizeof(line), "%s", cmdline);
         struct hv_pvh_boot boot;
         char err[256] = "";
-        int r = hv_pvh_load(&t->mem, hv_test_guest_path(guest), NULL, cmdline, &boot, err, sizeof(err));
+        int r = hv_pvh_load(&t->mem, hv_test_guest_path(guest), NULL, line, &boot, err, sizeof(err));
         ck_assert_msg(r == 0, "%s", err);
         ck_assert_int_eq(hv_pvh_setup_vcpu(vcpu, &boot), 0);
 
@@ -647,6 +733,12 @@ static void bare_boot(const char *guest, const char *cmdline, struct test_mem *t
                 else if (kr->io.port == 0x3f8 && kr->io.direction == KVM_EXIT_IO_OUT) {
                         ck_assert_uint_lt(run->out_len, sizeof(run->out) - 1);
                         run->out[run->out_len++] = (char)data[0];
+                        if (on_line && data[0] == '\n') {
+                                run->out[run->out_len] = 0;
+                                char *prev = memrchr(run->out, '\n', run->out_len - 1);
+                                if (on_line(t, prev ? prev + 1 : run->out))
+                                        break;
+                        }
                 } else if (kr->io.port == 0xf4 && kr->io.direction == KVM_EXIT_IO_OUT) {
                         ck_assert_uint_eq(kr->io.size, 4);
                         memcpy(&run->exit_code, data, 4);
@@ -655,6 +747,11 @@ static void bare_boot(const char *guest, const char *cmdline, struct test_mem *t
                         ck_abort_msg("unexpected I/O port %#x", kr->io.port);
         }
         munmap(kr, (size_t)map_size);
+}
+
+static void bare_boot(const char *guest, const char *cmdline, struct test_mem *t, struct bare_run *run)
+{
+        bare_boot_hook(guest, cmdline, t, run, NULL);
 }
 
 START_TEST(test_boot_hello)
@@ -709,6 +806,72 @@ START_TEST(test_boot_dirtier_pattern)
 }
 END_TEST
 
+/* Without tsc_khz= the dirtier reports at the end of each pass, before verifying it: the host
+ * flips one word of pattern page 3 right then, and the guest's verification must catch it. */
+static bool corrupt_after_pass0(struct test_mem *t, const char *line)
+{
+        if (strncmp(line, "DIRTY pass=0 ", 13) != 0)
+                return false;
+        uint64_t gpa = (4ULL << 20) + (1 + 3) * PAGE + 2 * 4; /* page k = 3, word 2 */
+        t->mem.host[gpa] ^= 0x40;
+        return false;
+}
+
+START_TEST(test_boot_dirtier_verify_catches_corruption)
+{
+        struct test_mem t;
+        struct bare_run run;
+        bare_boot_hook("dirtier", "pages=8 words=4 passes=3 verify=1 base_mib=4", &t, &run, corrupt_after_pass0);
+        char want[96];
+        snprintf(want, sizeof(want), "VERIFY pass=0 FAIL gfn=%#llx word=2 ", (unsigned long long)((4ULL << 20) / PAGE + 1 + 3));
+        ck_assert_msg(strstr(run.out, want), "no \"%s\" in output: %s", want, run.out);
+        ck_assert_uint_eq(run.exit_code, 1);
+        struct hv_dirtier_status st;
+        memcpy(&st, t.mem.host + (4 << 20), sizeof(st));
+        ck_assert_uint_eq(st.errors, 1);
+        ck_assert_uint_eq(st.verified, 0);
+        test_mem_done(&t);
+}
+END_TEST
+
+/* Stopped in the middle of a pass (at its once-a-second report), the dirtier's memory matches
+ * what hv_dirtier_page_check derives from the status block, and a flipped word does not. */
+static bool check_mid_pass(struct test_mem *t, const char *line)
+{
+        if (strncmp(line, "DIRTY seq=1 ", 12) != 0)
+                return false;
+        struct hv_dirtier_status st;
+        memcpy(&st, t->mem.host + (4 << 20), sizeof(st));
+        ck_assert_uint_eq(st.magic, HV_DIRTIER_STATUS_MAGIC);
+        ck_assert_uint_gt(st.done, 0);
+        for (uint32_t k = 0; k < st.pages; k++) {
+                uint32_t *page = (uint32_t *)(t->mem.host + (uint64_t)hv_dirtier_gfn(&st, k) * PAGE);
+                ck_assert_msg(hv_dirtier_page_check(&st, k, page) == 0, "page %u wrong (done=%u)", k, st.done);
+        }
+        /* a page already written in this pass, and one not yet */
+        uint32_t next = st.done % st.pages;
+        for (uint32_t k = 0; k < st.pages; k++) {
+                if (k != next - 1 && !(k == st.pages - 1 && next < k))
+                        continue;
+                uint32_t *page = (uint32_t *)(t->mem.host + (uint64_t)hv_dirtier_gfn(&st, k) * PAGE);
+                page[3] ^= 1;
+                ck_assert_uint_eq(hv_dirtier_page_check(&st, k, page), 4);
+                page[3] ^= 1;
+        }
+        return true;
+}
+
+START_TEST(test_boot_dirtier_checker_mid_pass)
+{
+        struct test_mem t;
+        struct bare_run run;
+        /* 700 pages/s over 1000 pages: the first report comes in pass 0 or early in pass 1 */
+        bare_boot_hook("dirtier", "pages=1000 words=8 rate=700 tsc_khz=@TSC_KHZ@ base_mib=4", &t, &run, check_mid_pass);
+        ck_assert_msg(strstr(run.out, "DIRTY seq=1 "), "output: %s", run.out);
+        test_mem_done(&t);
+}
+END_TEST
+
 /* A guest that rejects its parameters says so and exits with 2. */
 START_TEST(test_boot_dirtier_bad_params)
 {
@@ -750,8 +913,11 @@ static Suite *pvh_suite(void)
                 { "refuse_malformed_note", test_refuse_malformed_note },
                 { "note_in_section_only", test_note_in_section_only },
                 { "refuse_entry_outside_segment", test_refuse_entry_outside_segment },
+                { "parse_fuzz", test_parse_fuzz },
                 { "boot_hello", test_boot_hello },
                 { "boot_dirtier_pattern", test_boot_dirtier_pattern },
+                { "boot_dirtier_verify_catches_corruption", test_boot_dirtier_verify_catches_corruption },
+                { "boot_dirtier_checker_mid_pass", test_boot_dirtier_checker_mid_pass },
                 { "boot_dirtier_bad_params", test_boot_dirtier_bad_params },
         };
         for (size_t i = 0; i < ARRAY_SIZE(tests); i++) {

@@ -222,6 +222,10 @@ START_TEST(test_not_a_plugin)
         ck_assert_int_eq(hv_vendor_load_file(fixture_path("no-name"), &v), -EINVAL);
         ck_assert_int_eq(v.result, HV_VENDOR_REFUSED);
         ck_assert_msg(strstr(v.reason, "no name"), "%s", v.reason);
+        /* only the host table the core handed over is accepted */
+        ck_assert_int_eq(hv_vendor_load_file(fixture_path("forged-host"), &v), -EINVAL);
+        ck_assert_int_eq(v.result, HV_VENDOR_REFUSED);
+        ck_assert_msg(strstr(v.reason, "other than the one it was given"), "%s", v.reason);
         ck_assert_ptr_null(hv_vendor_get());
 }
 END_TEST

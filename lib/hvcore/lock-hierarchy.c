@@ -4,6 +4,7 @@
  * A class with nothing inside it is a leaf. Pairs of non-leaf classes with no documented
  * order are left to the validator's observed-order (lockdep-style) check. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "lock-hierarchy.h"
@@ -79,6 +80,7 @@ const struct hv_lock_class_info hv_lock_hierarchy[_HV_LOCK_CLASS_MAX] = {
 
 static uint32_t closure[_HV_LOCK_CLASS_MAX];
 static pthread_once_t closure_once = PTHREAD_ONCE_INIT;
+static _Atomic bool closure_ready; /* spares the validator's hot path a pthread_once call */
 
 static void closure_compute(void)
 {
@@ -89,13 +91,15 @@ static void closure_compute(void)
                 for (int i = 0; i < _HV_LOCK_CLASS_MAX; i++)
                         if (closure[i] & B(k))
                                 closure[i] |= closure[k];
+        atomic_store_explicit(&closure_ready, true, memory_order_release);
 }
 
 bool hv_lock_order_allowed(enum hv_lock_class outer, enum hv_lock_class inner)
 {
         if (outer < 0 || outer >= _HV_LOCK_CLASS_MAX || inner < 0 || inner >= _HV_LOCK_CLASS_MAX)
                 return false;
-        pthread_once(&closure_once, closure_compute);
+        if (!atomic_load_explicit(&closure_ready, memory_order_acquire))
+                pthread_once(&closure_once, closure_compute);
         return closure[outer] & B(inner);
 }
 

@@ -9,6 +9,9 @@
 
 #include "lock.h"
 
+/* internal to libhvcore: not exported from libhvcore.so */
+#define HV_INTERNAL __attribute__((visibility("hidden")))
+
 #define HV_LOCK_BIT(c) (UINT32_C(1) << (c))
 
 struct hv_lock_class_info {
@@ -22,9 +25,9 @@ struct hv_lock_class_info {
         const char *protects;
 };
 
-extern const struct hv_lock_class_info hv_lock_hierarchy[_HV_LOCK_CLASS_MAX];
+HV_INTERNAL extern const struct hv_lock_class_info hv_lock_hierarchy[_HV_LOCK_CLASS_MAX];
 
 /* The documented order, transitively closed: may `inner` be taken while `outer` is held? */
-bool hv_lock_order_allowed(enum hv_lock_class outer, enum hv_lock_class inner);
+HV_INTERNAL bool hv_lock_order_allowed(enum hv_lock_class outer, enum hv_lock_class inner);
 /* A leaf class: nothing may be taken inside it (its `inside` set is empty). */
-bool hv_lock_class_is_leaf(enum hv_lock_class c);
+HV_INTERNAL bool hv_lock_class_is_leaf(enum hv_lock_class c);

@@ -10,9 +10,11 @@
  * looked at (both sequentially consistent), so two threads that race to establish opposite
  * orders cannot both miss each other. */
 #include <inttypes.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -35,7 +37,8 @@ struct held_lock {
         int line;
 };
 
-static _Thread_local struct {
+/* initial-exec: libhvcore.so is linked, not dlopened, and this spares a __tls_get_addr call */
+static _Thread_local __attribute__((tls_model("initial-exec"))) struct {
         unsigned depth;
         struct held_lock stack[MAX_HELD];
 } held;
@@ -46,7 +49,7 @@ enum { SEEN_NONE, SEEN_WRITING, SEEN_READY };
 struct order_seen {
         _Atomic unsigned state;
         pid_t tid;
-        const char *outer_file, *inner_file;
+        char *outer_file, *inner_file;
         int outer_line, inner_line;
 };
 
@@ -156,10 +159,11 @@ static bool seen_record(unsigned outer, unsigned inner, const struct held_lock *
         unsigned expected = SEEN_NONE;
         if (atomic_load(&s->state) == SEEN_NONE &&
             atomic_compare_exchange_strong(&s->state, &expected, SEEN_WRITING)) {
+                /* copies: the code that took the locks may be a plugin unloaded since */
                 s->tid = gettid();
-                s->outer_file = h->file;
+                s->outer_file = h->file ? strdup(h->file) : NULL;
                 s->outer_line = h->line;
-                s->inner_file = file;
+                s->inner_file = file ? strdup(file) : NULL;
                 s->inner_line = line;
                 atomic_store(&s->state, SEEN_READY);
         }
@@ -174,25 +178,28 @@ static bool holds_class(enum hv_lock_class c)
         return false;
 }
 
-static enum hv_lock_class lock_class_of(const enum hv_lock_class *lock, const char *file, int line)
+static enum hv_lock_class lock_class_of(const enum hv_lock_class *lock, const char *file, int line, const void *from)
 {
         enum hv_lock_class c = *lock;
         if (c < 0 || c >= _HV_LOCK_CLASS_MAX) {
                 report_begin("lock class", "a lock with no valid class (not initialised?)");
-                say("  lock %p (class %d) used at %s:%d\n", (const void *)lock, (int)c, loc_file(file), line);
+                if (file)
+                        say("  lock %p (class %d) used at %s:%d\n", (const void *)lock, (int)c, file, line);
+                else
+                        say("  lock %p (class %d) created by code at %p\n", (const void *)lock, (int)c, from);
                 say("  rule: every lock is created with its class (hv_*_init)\n");
                 report_end();
         }
         return c;
 }
 
-void hv_lock_validator_init(const enum hv_lock_class *lock, enum hv_lock_type type, const char *file, int line)
+void hv_lock_validator_init(const enum hv_lock_class *lock, enum hv_lock_type type, const void *from)
 {
-        enum hv_lock_class c = lock_class_of(lock, file, line);
+        enum hv_lock_class c = lock_class_of(lock, NULL, 0, from);
         if (hv_lock_hierarchy[c].type != type) {
                 report_begin("lock class", "a lock created with a class of another type");
-                say("  creating a %s (%p) of class %s at %s:%d\n", hv_lock_type_to_string(type), (const void *)lock,
-                    class_name(c), loc_file(file), line);
+                say("  creating a %s (%p) of class %s, by code at %p\n", hv_lock_type_to_string(type),
+                    (const void *)lock, class_name(c), from);
                 say("  rule: %s is a %s\n", class_name(c), hv_lock_type_to_string(hv_lock_hierarchy[c].type));
                 report_end();
         }
@@ -219,7 +226,7 @@ _noreturn_ static void report_inversion(const enum hv_lock_class *lock, enum hv_
 
 void hv_lock_validator_check(const enum hv_lock_class *lock, enum hv_lock_mode mode, const char *file, int line)
 {
-        enum hv_lock_class b = lock_class_of(lock, file, line);
+        enum hv_lock_class b = lock_class_of(lock, file, line, NULL);
 
         /* Entering a read side never blocks, and read sides nest: nothing to check. What is
          * taken inside it is checked against it later. */
@@ -278,8 +285,38 @@ void hv_lock_validator_check(const enum hv_lock_class *lock, enum hv_lock_mode m
         }
 }
 
+/* A thread must not end with a lock or a read side held (a leaked read side stalls every
+ * hv_synchronize_srcu forever): a thread-specific key's destructor looks at exit. */
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+static _Thread_local __attribute__((tls_model("initial-exec"))) bool exit_hooked;
+
+static void thread_exit_check(void *unused)
+{
+        if (held.depth == 0)
+                return;
+        report_begin("thread exit", "a thread ended while holding locks");
+        say("  rule: a thread releases every lock and leaves every read side before it ends\n");
+        report_end();
+}
+
+static void exit_key_create(void)
+{
+        if (pthread_key_create(&exit_key, thread_exit_check) != 0)
+                abort();
+}
+
+static void exit_hook(void)
+{
+        exit_hooked = true;
+        pthread_once(&exit_key_once, exit_key_create);
+        (void)pthread_setspecific(exit_key, &exit_hooked);
+}
+
 void hv_lock_validator_push(const enum hv_lock_class *lock, enum hv_lock_mode mode, const char *file, int line)
 {
+        if (_unlikely_(!exit_hooked))
+                exit_hook();
         if (held.depth >= MAX_HELD) {
                 report_begin("held-lock limit", "too many locks held by one thread");
                 say_acquiring("acquiring", lock, *lock, file, line);
@@ -292,6 +329,11 @@ void hv_lock_validator_push(const enum hv_lock_class *lock, enum hv_lock_mode mo
 
 void hv_lock_validator_pop(const enum hv_lock_class *lock, enum hv_lock_mode mode, const void *from)
 {
+        unsigned top = held.depth - 1;
+        if (held.depth > 0 && held.stack[top].lock == lock && held.stack[top].mode == mode) {
+                held.depth = top; /* the usual case: innermost first */
+                return;
+        }
         for (unsigned i = held.depth; i-- > 0;)
                 if (held.stack[i].lock == lock && held.stack[i].mode == mode) {
                         memmove(&held.stack[i], &held.stack[i + 1], (held.depth - i - 1) * sizeof(held.stack[0]));
@@ -307,7 +349,7 @@ void hv_lock_validator_pop(const enum hv_lock_class *lock, enum hv_lock_mode mod
 
 void hv_lock_validator_synchronize(const enum hv_lock_class *srcu, const char *file, int line)
 {
-        enum hv_lock_class s = lock_class_of(srcu, file, line);
+        enum hv_lock_class s = lock_class_of(srcu, file, line, NULL);
         for (unsigned i = held.depth; i-- > 0;) {
                 const struct held_lock *h = &held.stack[i];
                 enum hv_lock_class a = h->lock_class;
@@ -407,8 +449,14 @@ bool hv_lock_validator_enabled(void) { return true; }
 void hv_lock_validator_reset(void)
 {
         for (unsigned i = 0; i < _HV_LOCK_CLASS_MAX; i++)
-                for (unsigned j = 0; j < N_COLUMNS; j++)
-                        atomic_store(&seen[i][j].state, SEEN_NONE);
+                for (unsigned j = 0; j < N_COLUMNS; j++) {
+                        struct order_seen *s = &seen[i][j];
+                        if (atomic_load(&s->state) == SEEN_READY) {
+                                free(s->outer_file);
+                                free(s->inner_file);
+                        }
+                        *s = (struct order_seen){};
+                }
 }
 
 #else /* !HV_LOCK_VALIDATOR_ON */

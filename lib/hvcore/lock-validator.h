@@ -7,24 +7,27 @@
 
 #include "lock.h"
 
+/* internal to libhvcore: not exported from libhvcore.so */
+#define HV_INTERNAL __attribute__((visibility("hidden")))
+
 enum hv_lock_mode {
         HV_LOCK_MODE_EXCLUSIVE, /* mutex, spinlock, write side of an rwlock */
         HV_LOCK_MODE_SHARED,    /* read side of an rwlock */
         HV_LOCK_MODE_SRCU_READ, /* SRCU read side: never blocks, may nest */
 };
 
-/* A lock is created: its class must exist and be of the lock's type. */
-void hv_lock_validator_init(const enum hv_lock_class *lock, enum hv_lock_type type, const char *file,
-                            int line);
+/* A lock is created (by the code at `from`): its class must exist and be of the lock's type. */
+HV_INTERNAL void hv_lock_validator_init(const enum hv_lock_class *lock, enum hv_lock_type type, const void *from);
 /* Before blocking on a lock: aborts if taking it could deadlock. */
-void hv_lock_validator_check(const enum hv_lock_class *lock, enum hv_lock_mode mode, const char *file,
+HV_INTERNAL void hv_lock_validator_check(const enum hv_lock_class *lock, enum hv_lock_mode mode, const char *file,
                              int line);
-/* The lock is now held by this thread. */
-void hv_lock_validator_push(const enum hv_lock_class *lock, enum hv_lock_mode mode, const char *file,
+/* The lock is now held by this thread. A thread that ends with locks or read sides still held
+ * is reported when it exits. */
+HV_INTERNAL void hv_lock_validator_push(const enum hv_lock_class *lock, enum hv_lock_mode mode, const char *file,
                             int line);
 /* The lock is released by this thread; `from` is the caller, for the report. */
-void hv_lock_validator_pop(const enum hv_lock_class *lock, enum hv_lock_mode mode, const void *from);
+HV_INTERNAL void hv_lock_validator_pop(const enum hv_lock_class *lock, enum hv_lock_mode mode, const void *from);
 /* Before hv_synchronize_srcu: waits for readers, so nothing a reader takes may be held. */
-void hv_lock_validator_synchronize(const enum hv_lock_class *srcu, const char *file, int line);
+HV_INTERNAL void hv_lock_validator_synchronize(const enum hv_lock_class *srcu, const char *file, int line);
 /* The lock is going away: it must not be held by this thread; `from` is the caller. */
-void hv_lock_validator_destroy(const enum hv_lock_class *lock, const void *from);
+HV_INTERNAL void hv_lock_validator_destroy(const enum hv_lock_class *lock, const void *from);

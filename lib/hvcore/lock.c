@@ -27,7 +27,7 @@ void hv_mutex_init(struct hv_mutex *m, enum hv_lock_class c)
         m->lock_class = c;
         atomic_init(&m->owner, (pthread_t)0);
         atomic_init(&m->held, 0);
-        VALIDATE(hv_lock_validator_init(&m->lock_class, HV_LOCK_TYPE_MUTEX, NULL, 0));
+        VALIDATE(hv_lock_validator_init(&m->lock_class, HV_LOCK_TYPE_MUTEX, CALLER));
 }
 
 void hv_mutex_destroy(struct hv_mutex *m)
@@ -84,7 +84,7 @@ void hv_rwlock_init(struct hv_rwlock *l, enum hv_lock_class c)
         l->lock_class = c;
         atomic_init(&l->writers, 0);
         atomic_init(&l->readers, 0);
-        VALIDATE(hv_lock_validator_init(&l->lock_class, HV_LOCK_TYPE_RWLOCK, NULL, 0));
+        VALIDATE(hv_lock_validator_init(&l->lock_class, HV_LOCK_TYPE_RWLOCK, CALLER));
 }
 
 void hv_rwlock_destroy(struct hv_rwlock *l)
@@ -128,7 +128,7 @@ void hv_spin_lock_init(struct hv_spinlock *l, enum hv_lock_class c)
         atomic_flag_clear(&l->flag);
         l->lock_class = c;
         atomic_init(&l->held, 0);
-        VALIDATE(hv_lock_validator_init(&l->lock_class, HV_LOCK_TYPE_SPINLOCK, NULL, 0));
+        VALIDATE(hv_lock_validator_init(&l->lock_class, HV_LOCK_TYPE_SPINLOCK, CALLER));
 }
 
 void hv_spin_lock_destroy(struct hv_spinlock *l)

@@ -120,5 +120,6 @@ void hv__lock_assert_not_held(const enum hv_lock_class *lock, const char *file, 
 
 /* Whether this build checks locks (false when the validator is compiled out). */
 bool hv_lock_validator_enabled(void);
-/* Forgets the lock orders observed so far (for test programs that reuse one process). */
+/* Forgets the lock orders observed so far (for test programs that reuse one process); only
+ * while no other thread takes or releases locks. */
 void hv_lock_validator_reset(void);

@@ -6,9 +6,9 @@
  *
  * ThreadSanitizer cannot see liburcu's grace periods (the library is not instrumented), so
  * under TSan each read side ends with a release and each grace period with an acquire on one
- * address: exactly the happens-before that RCU guarantees, so freeing after
- * hv_synchronize_srcu is not reported as a race. */
-#define _LGPL_SOURCE 1 /* inline read-side fast path */
+ * address: the happens-before that RCU guarantees, stated where TSan sees it rather than left
+ * to whatever of liburcu's internals it happens to intercept.
+ */
 #include <urcu-bp.h>
 
 #include "lock-validator.h"
@@ -36,7 +36,7 @@ void hv_srcu_init(struct hv_srcu *s)
 {
         s->lock_class = HV_LOCK_SRCU;
 #ifdef HV_LOCK_VALIDATOR_ON
-        hv_lock_validator_init(&s->lock_class, HV_LOCK_TYPE_SRCU, NULL, 0);
+        hv_lock_validator_init(&s->lock_class, HV_LOCK_TYPE_SRCU, __builtin_return_address(0));
 #endif
 }
 

@@ -115,9 +115,15 @@ static int32_t vendor_register(const struct hv_vendor_host *host, const struct h
 {
         struct vendor_load *load = atomic_load(&vendor_loading);
         /* Only the plugin whose entry is running may register, with the host it was given. */
-        if (!load || host != &load->host)
+        if (!load)
                 return -EINVAL;
         hv_lock_assert_held(&vendor_module_lock);
+        if (host != &load->host) {
+                reason_printf(load->message, sizeof(load->message),
+                              "registered with a host table other than the one it was given");
+                load->register_error = -EINVAL;
+                return -EINVAL;
+        }
 
         int r;
         if (!ops) {

@@ -62,3 +62,20 @@ static inline uint32_t hv_dirtier_gfn(const struct hv_dirtier_status *st, uint32
 {
         return st->base_gfn + 1u + k * st->stride;
 }
+
+/* Checks pattern page k (its words, at least st->words of them) against the status block, by
+ * the rule under "Progress" above. Returns 0 when the page is as expected, else 1 + the index of
+ * the first wrong word. Meant for host-side checkers reading a stopped guest's memory. */
+static inline uint32_t hv_dirtier_page_check(const struct hv_dirtier_status *st, uint32_t k, const uint32_t *page)
+{
+        uint32_t pass = st->done / st->pages, next = st->done % st->pages, gfn = hv_dirtier_gfn(st, k);
+        for (uint32_t j = 0; j < st->words; j++) {
+                uint32_t now = hv_dirtier_word(gfn, pass, j);
+                uint32_t before = pass ? hv_dirtier_word(gfn, pass - 1u, j) : 0;
+                uint32_t w = page[j];
+                int ok = k < next ? w == now : k > next ? w == before : (w == now || w == before);
+                if (!ok)
+                        return j + 1u;
+        }
+        return 0;
+}

@@ -70,7 +70,7 @@ char rt_getc(void)
                 if (c >= 0)
                         return (char)c;
                 /* every poll is a VM exit: space them out a little */
-                for (int i = 0; i < 64; i++)
+                for (int i = 0; i < 256; i++)
                         rt_pause();
         }
 }
