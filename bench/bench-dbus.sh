@@ -9,13 +9,13 @@ src=$(sed -n 's/^abs_top_srcdir = //p' "$build/Makefile")
 export HVD_TOP_BUILDDIR=$build HVD_TOP_SRCDIR=$src
 export HVD_PLUGIN_DIR=${HVD_PLUGIN_DIR:-$build/plugins}
 json=${1:-$build/bench/bench-dbus.json}
-guest=${HVD_GUEST_DIR:-$build/tests/guests}/spin.elf
-[ -f "$guest" ] || { echo "no $guest: run make first" >&2; exit 1; }
+guests=${HVD_GUEST_DIR:-$build/tests/guests}
+[ -f "$guests/spin.elf" ] || { echo "no $guests/spin.elf: run make first" >&2; exit 1; }
 source "$src/tests/lib-dbus.sh"
 t_start_bus
 t_start_hvd
 st=0
-"$build/bench/bench-dbus" "$guest" "$json" || st=$?
+"$build/bench/bench-dbus" "$guests" "$json" || st=$?
 if [ -x "$build/cli/vmctl" ]; then
         "$build/cli/vmctl" list >/dev/null # warm up (libtool wrapper, page cache)
         python3 - "$build/cli/vmctl" <<'PY'
