@@ -192,4 +192,32 @@ t_check "no temp file is left" test -z "$(ls -A "$SD" | grep '^\.' || true)"
 t_check "nothing was skipped at load" bash -c "! grep -q skipping '$T_DIR/hvd.log'"
 t_stop_hvd TERM
 
+# --- command line and hvd.conf ---
+t_check "--version" test "$("$HVD_BIN" --version)" = "hvd $(sed -n 's/^PACKAGE_VERSION = //p' "$HVD_TOP_BUILDDIR/Makefile")"
+t_check "--help names the options" bash -c "'$HVD_BIN' --help | grep -q -- --state-dir"
+"$HVD_BIN" --bogus >/dev/null 2>&1 && st=0 || st=$?
+t_check "an unknown option: exit 2" test "$st" = 2
+out=$("$HVD_BIN" --user --config="$T_DIR/none.conf" 2>&1) && st=0 || st=$?
+t_check "a missing --config file: exit 1, naming it" bash -c "test $st = 1 && grep -q none.conf <<<\"\$1\"" _ "$out"
+printf '[hvd]\nMaxVMs = 2\nBogus = 1\n' >"$T_DIR/bad.conf"
+out=$("$HVD_BIN" --user --config="$T_DIR/bad.conf" 2>&1) && st=0 || st=$?
+t_check "a bad key in hvd.conf: exit 1, naming the line" bash -c "test $st = 1 && grep -q 'bad.conf:3: unknown key \"Bogus\"' <<<\"\$1\"" _ "$out"
+out=$(env -u XDG_RUNTIME_DIR XDG_STATE_HOME="$T_DIR/s2" "$HVD_BIN" --user 2>&1) && st=0 || st=$?
+t_check "user mode without XDG_RUNTIME_DIR: a clear error" bash -c "test $st = 1 && grep -q XDG_RUNTIME_DIR <<<\"\$1\"" _ "$out"
+
+# MaxVMs, and Group= letting a group's members call methods
+printf '# test\n[hvd]\nMaxVMs = 2\nGroup = %s\n' "$(getent group 65534 | cut -d: -f1)" >"$T_DIR/hvd.conf"
+t_start_hvd --config="$T_DIR/hvd.conf" --state-dir="$T_DIR/s3" --runtime-dir="$T_DIR/r3" || exit 1
+t_check "--state-dir is used" test -d "$T_DIR/s3"
+t_define "$(def one)" >/dev/null
+t_define "$(def two)" >/dev/null
+t_check "MaxVMs = 2: a third VM gets LimitExceeded" t_expect_error org.hvd1.Error.LimitExceeded MaxVMs -- t_define "$(def three)"
+t_check "... and nothing is written" test "$(ls "$T_DIR/s3")" = "$(printf 'one.json\ntwo.json')"
+t_check "... a redefinition is still fine" t_define "$(def two)"
+if [ "$(id -u)" = 0 ]; then
+        t_check "a member of Group= may call methods" bash -c "setpriv --reuid=65534 --regid=65534 --clear-groups dbus-send --session --print-reply --dest=org.hvd1 /org/hvd1 org.hvd1.Manager.UndefineVM string:one >/dev/null"
+        t_check "... and it took effect" test "$(ls "$T_DIR/s3")" = two.json
+fi
+t_stop_hvd TERM
+
 t_done
