@@ -16,7 +16,7 @@ static const char *bus_kind(const struct vmctl *v)
         return v->user ? "session bus" : "system bus";
 }
 
-int vmctl_bus_open(struct vmctl *v)
+int vmctl_bus_open(struct vmctl *v, const char *name)
 {
         sd_bus *bus = NULL;
         int r;
@@ -36,8 +36,8 @@ int vmctl_bus_open(struct vmctl *v)
         else
                 r = sd_bus_open_system(&bus);
         if (r < 0) {
-                fprintf(stderr, "vmctl: %s: cannot connect to the %s%s%s: %s\n", v->verb,
-                        bus_kind(v), v->address ? " at " : "", v->address ? v->address : "",
+                fprintf(stderr, "vmctl: %s%s%s: cannot connect to the %s%s%s: %s\n", v->verb,
+                        name ? " " : "", name ? name : "", bus_kind(v), v->address ? " at " : "", v->address ? v->address : "",
                         strerror(-r));
                 return VMCTL_EXIT_UNREACHABLE;
         }

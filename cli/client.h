@@ -14,8 +14,9 @@
 #define HVD_MANAGER_IFACE "org.hvd1.Manager"
 #define HVD_VM_IFACE "org.hvd1.VM"
 
-/* Opens the bus --address/--user/default asked for. Returns 0 or an exit code (reported). */
-int vmctl_bus_open(struct vmctl *v);
+/* Opens the bus --address/--user/default asked for. Returns 0 or an exit code (reported, about
+ * `name`, which may be NULL). */
+int vmctl_bus_open(struct vmctl *v, const char *name);
 
 /* Reports a failed operation on `name` (may be NULL) as "vmctl: <verb> <name>: <message>" and
  * returns its exit code. error may be unset; r is the -errno the call returned. */

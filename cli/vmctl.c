@@ -201,7 +201,7 @@ int main(int argc, char **argv)
                         return vmctl_usage_error(&v, "empty argument");
 
         if (verb->needs_bus) {
-                ret = vmctl_bus_open(&v);
+                ret = vmctl_bus_open(&v, n > 0 ? argv[optind + 1] : NULL);
                 if (ret != VMCTL_EXIT_OK)
                         return ret;
         }
