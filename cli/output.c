@@ -8,7 +8,7 @@
 #include "macros.h"
 #include "output.h"
 
-#define JSON_FLAGS_PRETTY (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)
+#define JSON_FLAGS_PRETTY (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
 #define JSON_FLAGS_PLAIN (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 static int json_read_basic(sd_bus_message *m, char type, json_object **ret)
@@ -62,9 +62,17 @@ static int json_read_dict(sd_bus_message *m, const char *contents, json_object *
 
         if (!obj)
                 return -ENOMEM;
-        while ((r = sd_bus_message_enter_container(m, SD_BUS_TYPE_DICT_ENTRY, NULL)) > 0) {
+        for (;;) {
                 _cleanup_json_ json_object *key = NULL, *value = NULL;
-                const char *k;
+                const char *k, *entry;
+                char type;
+
+                r = sd_bus_message_peek_type(m, &type, &entry);
+                if (r <= 0)
+                        break;
+                r = sd_bus_message_enter_container(m, SD_BUS_TYPE_DICT_ENTRY, entry);
+                if (r < 0)
+                        return r;
 
                 r = vmctl_json_read_value(m, &key);
                 if (r < 0)

@@ -62,10 +62,11 @@ hvd_wait() {
         exit 99
 }
 
-# run CMD...: runs it, with stdout in $tmp/out, stderr in $tmp/err and the status in $rc.
+# run CMD...: runs it, with stdout in $tmp/out, stderr in $tmp/err and the status in $rc;
+# stdin is $input (default /dev/null).
 run() {
         rc=0
-        "$@" >"$tmp/out" 2>"$tmp/err" </dev/null || rc=$?
+        "$@" >"$tmp/out" 2>"$tmp/err" <"${input:-/dev/null}" || rc=$?
 }
 
 # expect CODE WHAT CMD...: runs CMD, checks its exit status.
@@ -80,7 +81,24 @@ expect() {
         fi
 }
 
+# expect_in FILE CODE WHAT CMD...: expect with stdin from FILE.
+expect_in() {
+        input=$1
+        shift
+        expect "$@"
+        input=
+}
+
+# fake_start: a private bus with the fake hvd on it (tests/test-vmctl-fakehvd).
+fake_start() {
+        bus_start
+        "$FAKEHVD" 2>"$tmp/fakehvd.log" &
+        pids="$pids $!"
+        hvd_wait
+}
+
 # out_has / err_has TEXT WHAT: the last run's stdout / stderr contains TEXT.
+out_lacks() { grep -qF -- "$1" "$tmp/out" && fail "$2: stdout has '$1'" || pass "$2"; }
 out_has() { grep -qF -- "$1" "$tmp/out" && pass "$2" || fail "$2: stdout lacks '$1': $(cat "$tmp/out")"; }
 err_has() { grep -qF -- "$1" "$tmp/err" && pass "$2" || fail "$2: stderr lacks '$1': $(cat "$tmp/err")"; }
 
