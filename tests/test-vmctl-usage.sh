@@ -30,6 +30,16 @@ out_has "--timeout SECONDS" "shutdown's help has --timeout"
 expect 0 "--version" "$VMCTL" --version
 out_has "vmctl " "--version prints the version"
 
+# vmctl(1) documents the same verbs and exit codes
+man=$HVD_TOP_SRCDIR/man/vmctl.1
+for verb in $verbs; do
+        grep -qE "^\.(B|BI|BR) \"?$verb( |\"|$)" "$man" && pass "vmctl(1) documents $verb" || fail "vmctl(1) lacks $verb"
+done
+for code in 0 1 2 3 4 5 6 7 8 9 10 11; do
+        grep -A1 -x '\.TP' "$man" | grep -qx "\.B $code" && pass "vmctl(1) documents exit $code" \
+                || fail "vmctl(1) lacks exit code $code"
+done
+
 expect 2 "no verb" "$VMCTL"
 err_has "no verb given" "no verb: message"
 expect 2 "unknown verb" "$VMCTL" frobnicate
