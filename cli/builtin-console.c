@@ -61,7 +61,7 @@ static int console_log(struct vmctl *v, const char *name, const char *path)
         size_t size;
         int r;
 
-        r = sd_bus_call_method(v->bus, HVD_BUS_NAME, path, HVD_VM_IFACE, "GetConsoleLog", &error, &reply, "");
+        r = vmctl_call_method(v->bus, path, HVD_VM_IFACE, "GetConsoleLog", &error, &reply, "");
         if (r < 0)
                 return vmctl_report(v, name, &error, r);
         r = sd_bus_message_read_array(reply, 'y', &log, &size);
@@ -207,7 +207,7 @@ static int console_attach(struct vmctl *v, const char *name, const char *path)
         sigset_t mask;
         int fd, r;
 
-        r = sd_bus_call_method(v->bus, HVD_BUS_NAME, path, HVD_VM_IFACE, "OpenConsole", &error, &reply, "");
+        r = vmctl_call_method(v->bus, path, HVD_VM_IFACE, "OpenConsole", &error, &reply, "");
         if (r < 0)
                 return vmctl_report(v, name, &error, r);
         r = sd_bus_message_read(reply, "h", &fd);

@@ -128,7 +128,7 @@ int vmctl_define(struct vmctl *v, int argc, char **argv)
                 return VMCTL_EXIT_INVALID_CONFIG;
         }
 
-        r = sd_bus_call_method(v->bus, HVD_BUS_NAME, HVD_MANAGER_PATH, HVD_MANAGER_IFACE, "DefineVM",
+        r = vmctl_call_method(v->bus, HVD_MANAGER_PATH, HVD_MANAGER_IFACE, "DefineVM",
                                &error, &reply, "s", text);
         if (r < 0)
                 return vmctl_report(v, file, &error, r);

@@ -10,7 +10,7 @@ int vmctl_host(struct vmctl *v, int argc, char **argv)
         _cleanup_json_ json_object *props = NULL;
         int r;
 
-        r = sd_bus_call_method(v->bus, HVD_BUS_NAME, HVD_MANAGER_PATH, "org.freedesktop.DBus.Properties",
+        r = vmctl_call_method(v->bus, HVD_MANAGER_PATH, "org.freedesktop.DBus.Properties",
                                "GetAll", &error, &reply, "s", HVD_MANAGER_IFACE);
         if (r < 0)
                 return vmctl_report(v, NULL, &error, r);

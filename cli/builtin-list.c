@@ -136,7 +136,7 @@ int vmctl_list(struct vmctl *v, int argc, char **argv)
 
         if (!vms)
                 return vmctl_report(v, NULL, NULL, -ENOMEM);
-        r = sd_bus_call_method(v->bus, HVD_BUS_NAME, HVD_MANAGER_PATH, HVD_MANAGER_IFACE, "ListVMs",
+        r = vmctl_call_method(v->bus, HVD_MANAGER_PATH, HVD_MANAGER_IFACE, "ListVMs",
                                &error, &reply, "");
         if (r < 0)
                 return vmctl_report(v, NULL, &error, r);

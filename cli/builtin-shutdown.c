@@ -25,7 +25,7 @@ int vmctl_shutdown(struct vmctl *v, int argc, char **argv)
                 r = sd_bus_message_append(m, "t", timeout);
         if (r < 0)
                 return vmctl_report(v, name, NULL, r);
-        r = sd_bus_call(v->bus, m, timeout + SHUTDOWN_CALL_SLACK_USEC, &error, NULL);
+        r = vmctl_call(v->bus, m, timeout + SHUTDOWN_CALL_SLACK_USEC, &error, NULL);
         if (r < 0)
                 return vmctl_report(v, name, &error, r);
         return VMCTL_EXIT_OK;

@@ -19,7 +19,7 @@ int vmctl_status(struct vmctl *v, int argc, char **argv)
         r = vmctl_vm_path(v->bus, name, &error, &path);
         if (r < 0)
                 return vmctl_report(v, name, &error, r);
-        r = sd_bus_call_method(v->bus, HVD_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll",
+        r = vmctl_call_method(v->bus, path, "org.freedesktop.DBus.Properties", "GetAll",
                                &error, &reply, "s", HVD_VM_IFACE);
         if (r < 0)
                 return vmctl_report(v, name, &error, r);

@@ -7,7 +7,7 @@ int vmctl_undefine(struct vmctl *v, int argc, char **argv)
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_call_method(v->bus, HVD_BUS_NAME, HVD_MANAGER_PATH, HVD_MANAGER_IFACE, "UndefineVM",
+        r = vmctl_call_method(v->bus, HVD_MANAGER_PATH, HVD_MANAGER_IFACE, "UndefineVM",
                                &error, NULL, "s", argv[0]);
         if (r < 0)
                 return vmctl_report(v, argv[0], &error, r);

@@ -3,6 +3,7 @@
  * failures through vmctl_report() so messages and exit codes are the same everywhere. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -120,6 +121,70 @@ int vmctl_report(struct vmctl *v, const char *name, const sd_bus_error *error, i
         return code;
 }
 
+struct call_wait {
+        sd_bus_message *reply;
+        bool done;
+};
+
+static int call_on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        struct call_wait *w = userdata;
+
+        w->reply = sd_bus_message_ref(m);
+        w->done = true;
+        return 0;
+}
+
+int vmctl_call(sd_bus *bus, sd_bus_message *m, uint64_t usec, sd_bus_error *error, sd_bus_message **ret_reply)
+{
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        struct call_wait w = { .done = false };
+        int r;
+
+        r = sd_bus_call_async(bus, &slot, m, call_on_reply, &w, usec);
+        if (r < 0)
+                return r;
+        while (!w.done) {
+                r = sd_bus_process(bus, NULL);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        continue;
+                r = sd_bus_wait(bus, UINT64_MAX);
+                if (r < 0 && r != -EINTR)
+                        return r;
+        }
+        reply = w.reply;
+        if (sd_bus_message_is_method_error(reply, NULL)) {
+                r = sd_bus_error_copy(error, sd_bus_message_get_error(reply));
+                return r < 0 ? r : -EIO;
+        }
+        if (ret_reply)
+                *ret_reply = TAKE_PTR(reply);
+        return 0;
+}
+
+int vmctl_call_method(sd_bus *bus, const char *path, const char *iface, const char *member,
+                      sd_bus_error *error, sd_bus_message **ret_reply, const char *types, ...)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        va_list ap;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, HVD_BUS_NAME, path, iface, member);
+        if (r < 0)
+                return r;
+        if (types && *types) {
+                va_start(ap, types);
+                r = sd_bus_message_appendv(m, types, ap);
+                va_end(ap);
+                if (r < 0)
+                        return r;
+        }
+        return vmctl_call(bus, m, 0, error, ret_reply);
+}
+
 int vmctl_vm_path(sd_bus *bus, const char *name, sd_bus_error *error, char **ret_path)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -127,8 +192,7 @@ int vmctl_vm_path(sd_bus *bus, const char *name, sd_bus_error *error, char **ret
         char *copy;
         int r;
 
-        r = sd_bus_call_method(bus, HVD_BUS_NAME, HVD_MANAGER_PATH, HVD_MANAGER_IFACE, "GetVM",
-                               error, &reply, "s", name);
+        r = vmctl_call_method(bus, HVD_MANAGER_PATH, HVD_MANAGER_IFACE, "GetVM", error, &reply, "s", name);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(reply, "o", &path);
@@ -150,7 +214,7 @@ int vmctl_vm_simple_call(struct vmctl *v, const char *name, const char *method)
         r = vmctl_vm_path(v->bus, name, &error, &path);
         if (r < 0)
                 return vmctl_report(v, name, &error, r);
-        r = sd_bus_call_method(v->bus, HVD_BUS_NAME, path, HVD_VM_IFACE, method, &error, NULL, "");
+        r = vmctl_call_method(v->bus, path, HVD_VM_IFACE, method, &error, NULL, "");
         if (r < 0)
                 return vmctl_report(v, name, &error, r);
         return VMCTL_EXIT_OK;

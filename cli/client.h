@@ -25,8 +25,26 @@ int vmctl_report(struct vmctl *v, const char *name, const sd_bus_error *error, i
 /* The exit code for a D-Bus error name (or for -errno r when the name is unknown or unset). */
 int vmctl_exit_code(const char *error_name, int r);
 
+/* Calls m and waits for its reply (usec: 0 for sd-bus's default timeout). Unlike sd_bus_call()
+ * the call is sent without first waiting for the bus's Hello reply, saving a round trip on a
+ * fresh connection. Returns >= 0 or -errno with error filled from an error reply. */
+int vmctl_call(sd_bus *bus, sd_bus_message *m, uint64_t usec, sd_bus_error *error, sd_bus_message **ret_reply);
+
+/* vmctl_call() of a method of hvd (bus name org.hvd1), arguments as sd_bus_message_append(). */
+int vmctl_call_method(sd_bus *bus, const char *path, const char *iface, const char *member,
+                      sd_bus_error *error, sd_bus_message **ret_reply, const char *types, ...);
+
 /* GetVM(name): the VM's object path (malloc'd). Returns 0 or -errno with error filled. */
 int vmctl_vm_path(sd_bus *bus, const char *name, sd_bus_error *error, char **ret_path);
+
+/* Calls m and waits for its reply (usec: 0 for sd-bus's default timeout). Unlike sd_bus_call()
+ * the call is sent without first waiting for the bus's Hello reply, saving a round trip on a
+ * fresh connection. Returns >= 0 or -errno with error filled from an error reply. */
+int vmctl_call(sd_bus *bus, sd_bus_message *m, uint64_t usec, sd_bus_error *error, sd_bus_message **ret_reply);
+
+/* vmctl_call() of a method of hvd (bus name org.hvd1), arguments as sd_bus_message_append(). */
+int vmctl_call_method(sd_bus *bus, const char *path, const char *iface, const char *member,
+                      sd_bus_error *error, sd_bus_message **ret_reply, const char *types, ...);
 
 /* GetVM(name) then the argument-less org.hvd1.VM method `method`; returns an exit code. */
 int vmctl_vm_simple_call(struct vmctl *v, const char *name, const char *method);

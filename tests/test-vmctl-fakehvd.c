@@ -72,7 +72,7 @@ static void vm_print(struct vm *vm, const char *data, size_t size)
         vm_log(vm, data, size);
         for (size_t i = 0; i < MAX_CONSOLES; i++)
                 if (vm->consoles[i])
-                        (void)!write(sd_event_source_get_io_fd(vm->consoles[i]), data, size);
+                        (void)!send(sd_event_source_get_io_fd(vm->consoles[i]), data, size, MSG_NOSIGNAL);
 }
 
 static void vm_consoles_close(struct vm *vm)
