@@ -1,7 +1,32 @@
 # bench: rules owned by this area; see Makefile.am
 
-# bench-vmctl (cli/): `vmctl list` wall time against hvd --user (or the fake) on a private bus.
-# `make bench-vmctl` builds what it needs and prints a table and JSON (bench/bench-vmctl.json).
+# --- bench-locks (owned by the locks area) --------------------------------------------------
+# The lock sources are compiled twice, validator forced on and forced off, each copy with its
+# symbols prefixed (bench/bench-locks.h), so one run compares both. `make bench-locks` runs it.
+bench_locks_variant_sources = \
+	lib/hvcore/lock.c lib/hvcore/lock-hierarchy.c lib/hvcore/lock-validator.c lib/hvcore/srcu.c \
+	bench/bench-locks-variant.c
+noinst_LTLIBRARIES += bench/libbench-locks-on.la bench/libbench-locks-off.la
+bench_libbench_locks_on_la_SOURCES = $(bench_locks_variant_sources)
+bench_libbench_locks_on_la_CPPFLAGS = $(AM_CPPFLAGS) -DHV_LOCK_VALIDATOR_FORCE_ON \
+	-DBENCH_VARIANT=validator_on -include $(top_srcdir)/bench/bench-locks.h
+bench_libbench_locks_on_la_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
+bench_libbench_locks_off_la_SOURCES = $(bench_locks_variant_sources)
+bench_libbench_locks_off_la_CPPFLAGS = $(AM_CPPFLAGS) -DHV_LOCK_VALIDATOR_FORCE_OFF \
+	-DBENCH_VARIANT=validator_off -include $(top_srcdir)/bench/bench-locks.h
+bench_libbench_locks_off_la_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
+noinst_PROGRAMS += bench/bench-locks
+bench_bench_locks_SOURCES = bench/bench-locks.c bench/bench-locks.h
+bench_bench_locks_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
+bench_bench_locks_LDADD = bench/libbench-locks-on.la bench/libbench-locks-off.la $(URCU_LIBS) $(PTHREAD_LIBS)
+bench-locks: bench/bench-locks$(EXEEXT)
+	$(builddir)/bench/bench-locks$(EXEEXT)
+	$(builddir)/bench/bench-locks$(EXEEXT) --json
+.PHONY: bench-locks
+
+# --- bench-vmctl (owned by the cli area) ----------------------------------------------------
+# `vmctl list` wall time against hvd --user (or the fake org.hvd1) on a private bus, with
+# /bin/true and vmctl --version as baselines; prints a table and JSON (bench/bench-vmctl.json).
 EXTRA_DIST += bench/bench-vmctl.sh
 bench-vmctl: cli/vmctl$(EXEEXT) tests/test-vmctl-fakehvd$(EXEEXT)
 	HVD_TOP_BUILDDIR='$(abs_top_builddir)' HVD_TOP_SRCDIR='$(abs_top_srcdir)' DBUS_DAEMON='$(DBUS_DAEMON)' \

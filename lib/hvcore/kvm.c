@@ -11,7 +11,7 @@
 #define KVM_CAP_DIRTY_LOG_RING_ACQ_REL 223
 #endif
 
-int hv_kvm_open(void)
+HV_EXPORT int hv_kvm_open(void)
 {
         _cleanup_close_ int fd = open(HV_KVM_DEVICE, O_RDWR | O_CLOEXEC);
         if (fd < 0)
@@ -24,13 +24,13 @@ int hv_kvm_open(void)
         return TAKE_FD(fd);
 }
 
-int hv_kvm_check_cap(int fd, long cap)
+HV_EXPORT int hv_kvm_check_cap(int fd, long cap)
 {
         int r = ioctl(fd, KVM_CHECK_EXTENSION, cap);
         return r < 0 ? negative_errno() : r;
 }
 
-const struct hv_kvm_cap_desc hv_kvm_caps[] = {
+HV_EXPORT const struct hv_kvm_cap_desc hv_kvm_caps[] = {
         { KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP", true, "in-kernel PIC/IOAPIC/LAPIC" },
         { KVM_CAP_PIT2, "KVM_CAP_PIT2", false, "in-kernel PIT" },
         { KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY", true, "guest RAM from a memfd" },
@@ -50,9 +50,9 @@ const struct hv_kvm_cap_desc hv_kvm_caps[] = {
         { KVM_CAP_IRQFD, "KVM_CAP_IRQFD", false, "irqfd" },
         { KVM_CAP_ADJUST_CLOCK, "KVM_CAP_ADJUST_CLOCK", false, "kvmclock save/restore" },
 };
-const size_t hv_kvm_caps_count = ARRAY_SIZE(hv_kvm_caps);
+HV_EXPORT const size_t hv_kvm_caps_count = ARRAY_SIZE(hv_kvm_caps);
 
-int hv_kvm_check_required_caps(int kvm_fd, const char **ret_missing)
+HV_EXPORT int hv_kvm_check_required_caps(int kvm_fd, const char **ret_missing)
 {
         for (size_t i = 0; i < hv_kvm_caps_count; i++) {
                 if (!hv_kvm_caps[i].required)

@@ -1,56 +1,153 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* PLACEHOLDER: plain pthread wrappers so that the tree links while the real locks and the
- * validator are written on the `locks` branch, which replaces this file. */
-#include <stdlib.h>
-
+/* hvd's typed locks: pthread mutexes and rwlocks and a spinlock, each created with its class.
+ * With the validator built in, every acquisition is checked before it blocks (so a would-be
+ * deadlock is reported instead of hanging) and recorded once it succeeds. Without it these are
+ * the bare pthread calls. */
 #include "lock.h"
+#include "lock-validator.h"
 
-const char *hv_lock_class_to_string(enum hv_lock_class c)
-{
-        static const char *const names[_HV_LOCK_CLASS_MAX] = {
-                "vendor_module_lock", "hv_usage_lock", "hv_vm_list_lock", "vm->lock", "vcpu->mutex",
-                "vm->slots_lock", "vm->slots_arch_lock", "vm->irq_lock", "vm->srcu", "vm->mmu_lock",
-                "vm->mn_invalidate_lock", "device->lock",
-        };
-        return c >= 0 && c < _HV_LOCK_CLASS_MAX ? names[c] : NULL;
-}
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#else
+#define cpu_relax() do {} while (0)
+#endif
+
+#ifdef HV_LOCK_VALIDATOR_ON
+#define CALLER __builtin_return_address(0)
+#define VALIDATE(x) x
+#else
+#define VALIDATE(x) \
+        do {        \
+        } while (0)
+#endif
 
 void hv_mutex_init(struct hv_mutex *m, enum hv_lock_class c)
 {
         pthread_mutex_init(&m->mutex, NULL);
         m->lock_class = c;
-        m->held = 0;
+        atomic_init(&m->owner, (pthread_t)0);
+        atomic_init(&m->held, 0);
+        VALIDATE(hv_lock_validator_init(&m->lock_class, HV_LOCK_TYPE_MUTEX, CALLER));
 }
-void hv_mutex_destroy(struct hv_mutex *m) { pthread_mutex_destroy(&m->mutex); }
+
+void hv_mutex_destroy(struct hv_mutex *m)
+{
+        VALIDATE(hv_lock_validator_destroy(&m->lock_class, CALLER));
+        pthread_mutex_destroy(&m->mutex);
+}
+
+#ifdef HV_LOCK_VALIDATOR_ON
+static void mutex_mark(struct hv_mutex *m, bool held)
+{
+        atomic_store_explicit(&m->owner, held ? pthread_self() : (pthread_t)0, memory_order_relaxed);
+        atomic_store_explicit(&m->held, held, memory_order_relaxed);
+}
+#endif
+
 void hv__mutex_lock(struct hv_mutex *m, const char *file, int line)
 {
+        VALIDATE(hv_lock_validator_check(&m->lock_class, HV_LOCK_MODE_EXCLUSIVE, file, line));
         pthread_mutex_lock(&m->mutex);
-        m->held = 1;
+        VALIDATE(hv_lock_validator_push(&m->lock_class, HV_LOCK_MODE_EXCLUSIVE, file, line));
+        VALIDATE(mutex_mark(m, true));
 }
+
+bool hv__mutex_trylock(struct hv_mutex *m, const char *file, int line)
+{
+        if (pthread_mutex_trylock(&m->mutex) != 0)
+                return false;
+        VALIDATE(hv_lock_validator_push(&m->lock_class, HV_LOCK_MODE_EXCLUSIVE, file, line));
+        VALIDATE(mutex_mark(m, true));
+        return true;
+}
+
 void hv__mutex_unlock(struct hv_mutex *m)
 {
-        m->held = 0;
+        VALIDATE(hv_lock_validator_pop(&m->lock_class, HV_LOCK_MODE_EXCLUSIVE, CALLER));
+        VALIDATE(mutex_mark(m, false));
         pthread_mutex_unlock(&m->mutex);
 }
+
+int hv__mutex_cond_wait(struct hv_mutex *m, pthread_cond_t *c, const struct timespec *abstime, const char *file,
+                        int line)
+{
+        VALIDATE(hv__lock_assert_held(&m->lock_class, file, line));
+        VALIDATE(mutex_mark(m, false));
+        int r = abstime ? pthread_cond_timedwait(c, &m->mutex, abstime) : pthread_cond_wait(c, &m->mutex);
+        VALIDATE(mutex_mark(m, true));
+        return -r;
+}
+
 void hv_rwlock_init(struct hv_rwlock *l, enum hv_lock_class c)
 {
         pthread_rwlock_init(&l->rwlock, NULL);
         l->lock_class = c;
+        atomic_init(&l->writers, 0);
+        atomic_init(&l->readers, 0);
+        VALIDATE(hv_lock_validator_init(&l->lock_class, HV_LOCK_TYPE_RWLOCK, CALLER));
 }
-void hv_rwlock_destroy(struct hv_rwlock *l) { pthread_rwlock_destroy(&l->rwlock); }
-void hv__read_lock(struct hv_rwlock *l, const char *file, int line) { pthread_rwlock_rdlock(&l->rwlock); }
-void hv__read_unlock(struct hv_rwlock *l) { pthread_rwlock_unlock(&l->rwlock); }
-void hv__write_lock(struct hv_rwlock *l, const char *file, int line) { pthread_rwlock_wrlock(&l->rwlock); }
-void hv__write_unlock(struct hv_rwlock *l) { pthread_rwlock_unlock(&l->rwlock); }
+
+void hv_rwlock_destroy(struct hv_rwlock *l)
+{
+        VALIDATE(hv_lock_validator_destroy(&l->lock_class, CALLER));
+        pthread_rwlock_destroy(&l->rwlock);
+}
+
+void hv__read_lock(struct hv_rwlock *l, const char *file, int line)
+{
+        VALIDATE(hv_lock_validator_check(&l->lock_class, HV_LOCK_MODE_SHARED, file, line));
+        pthread_rwlock_rdlock(&l->rwlock);
+        VALIDATE(hv_lock_validator_push(&l->lock_class, HV_LOCK_MODE_SHARED, file, line));
+        VALIDATE(atomic_fetch_add_explicit(&l->readers, 1, memory_order_relaxed));
+}
+
+void hv__read_unlock(struct hv_rwlock *l)
+{
+        VALIDATE(hv_lock_validator_pop(&l->lock_class, HV_LOCK_MODE_SHARED, CALLER));
+        VALIDATE(atomic_fetch_sub_explicit(&l->readers, 1, memory_order_relaxed));
+        pthread_rwlock_unlock(&l->rwlock);
+}
+
+void hv__write_lock(struct hv_rwlock *l, const char *file, int line)
+{
+        VALIDATE(hv_lock_validator_check(&l->lock_class, HV_LOCK_MODE_EXCLUSIVE, file, line));
+        pthread_rwlock_wrlock(&l->rwlock);
+        VALIDATE(hv_lock_validator_push(&l->lock_class, HV_LOCK_MODE_EXCLUSIVE, file, line));
+        VALIDATE(atomic_store_explicit(&l->writers, 1, memory_order_relaxed));
+}
+
+void hv__write_unlock(struct hv_rwlock *l)
+{
+        VALIDATE(hv_lock_validator_pop(&l->lock_class, HV_LOCK_MODE_EXCLUSIVE, CALLER));
+        VALIDATE(atomic_store_explicit(&l->writers, 0, memory_order_relaxed));
+        pthread_rwlock_unlock(&l->rwlock);
+}
+
 void hv_spin_lock_init(struct hv_spinlock *l, enum hv_lock_class c)
 {
         atomic_flag_clear(&l->flag);
         l->lock_class = c;
+        atomic_init(&l->held, 0);
+        VALIDATE(hv_lock_validator_init(&l->lock_class, HV_LOCK_TYPE_SPINLOCK, CALLER));
 }
+
+void hv_spin_lock_destroy(struct hv_spinlock *l)
+{
+        VALIDATE(hv_lock_validator_destroy(&l->lock_class, CALLER));
+}
+
 void hv__spin_lock(struct hv_spinlock *l, const char *file, int line)
 {
+        VALIDATE(hv_lock_validator_check(&l->lock_class, HV_LOCK_MODE_EXCLUSIVE, file, line));
         while (atomic_flag_test_and_set_explicit(&l->flag, memory_order_acquire))
-                ;
+                cpu_relax();
+        VALIDATE(hv_lock_validator_push(&l->lock_class, HV_LOCK_MODE_EXCLUSIVE, file, line));
+        VALIDATE(atomic_store_explicit(&l->held, 1, memory_order_relaxed));
 }
-void hv__spin_unlock(struct hv_spinlock *l) { atomic_flag_clear_explicit(&l->flag, memory_order_release); }
-void hv__lock_assert_held(const enum hv_lock_class *lock, const char *file, int line) {}
+
+void hv__spin_unlock(struct hv_spinlock *l)
+{
+        VALIDATE(hv_lock_validator_pop(&l->lock_class, HV_LOCK_MODE_EXCLUSIVE, CALLER));
+        VALIDATE(atomic_store_explicit(&l->held, 0, memory_order_relaxed));
+        atomic_flag_clear_explicit(&l->flag, memory_order_release);
+}

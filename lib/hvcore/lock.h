@@ -11,6 +11,14 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <time.h>
+
+/* The validator is built in with --enable-lock-validator (config.h's HV_LOCK_VALIDATOR). The
+ * benchmark compiles the lock sources a second time with HV_LOCK_VALIDATOR_FORCE_OFF or
+ * HV_LOCK_VALIDATOR_FORCE_ON to compare both in one run. */
+#if (defined(HV_LOCK_VALIDATOR) || defined(HV_LOCK_VALIDATOR_FORCE_ON)) && !defined(HV_LOCK_VALIDATOR_FORCE_OFF)
+#define HV_LOCK_VALIDATOR_ON 1
+#endif
 
 /* Lock classes, outermost first where an order exists. */
 enum hv_lock_class {
@@ -31,11 +39,28 @@ enum hv_lock_class {
 };
 
 const char *hv_lock_class_to_string(enum hv_lock_class c);
+/* The inverse, for tools and tests: _HV_LOCK_CLASS_INVALID when unknown. */
+enum hv_lock_class hv_lock_class_from_string(const char *s);
 
+/* What kind of lock a class is; a lock must be created with a class of its own kind. */
+enum hv_lock_type {
+        HV_LOCK_TYPE_MUTEX,
+        HV_LOCK_TYPE_RWLOCK,
+        HV_LOCK_TYPE_SPINLOCK,
+        HV_LOCK_TYPE_SRCU,
+        _HV_LOCK_TYPE_MAX,
+        _HV_LOCK_TYPE_INVALID = -22,
+};
+const char *hv_lock_type_to_string(enum hv_lock_type t);
+enum hv_lock_type hv_lock_type_from_string(const char *s);
+
+/* The address of lock_class is the lock's identity for the validator. owner/held/writers/
+ * readers are debugging aids kept up to date only in validator builds (the validator's own
+ * per-thread record is what hv_lock_assert_held checks). */
 struct hv_mutex {
         pthread_mutex_t mutex;
         enum hv_lock_class lock_class;
-        _Atomic(pthread_t) owner; /* for hv_lock_assert_held; 0 when free */
+        _Atomic(pthread_t) owner; /* 0 when free */
         _Atomic int held;
 };
 struct hv_rwlock {
@@ -56,6 +81,16 @@ void hv__mutex_lock(struct hv_mutex *m, const char *file, int line);
 void hv__mutex_unlock(struct hv_mutex *m);
 #define hv_mutex_lock(m) hv__mutex_lock((m), __FILE__, __LINE__)
 #define hv_mutex_unlock(m) hv__mutex_unlock(m)
+/* Returns true when the mutex was taken. A trylock cannot deadlock, so it is not checked
+ * against the order, but once taken the mutex counts as held like any other. */
+bool hv__mutex_trylock(struct hv_mutex *m, const char *file, int line);
+#define hv_mutex_trylock(m) hv__mutex_trylock((m), __FILE__, __LINE__)
+/* pthread_cond_wait/timedwait on a held hv_mutex (the validator checks it is held).
+ * Return 0 or -errno (-ETIMEDOUT). */
+int hv__mutex_cond_wait(struct hv_mutex *m, pthread_cond_t *c, const struct timespec *abstime,
+                        const char *file, int line);
+#define hv_mutex_cond_wait(m, c) hv__mutex_cond_wait((m), (c), NULL, __FILE__, __LINE__)
+#define hv_mutex_cond_timedwait(m, c, abstime) hv__mutex_cond_wait((m), (c), (abstime), __FILE__, __LINE__)
 
 void hv_rwlock_init(struct hv_rwlock *l, enum hv_lock_class c);
 void hv_rwlock_destroy(struct hv_rwlock *l);
@@ -69,6 +104,7 @@ void hv__write_unlock(struct hv_rwlock *l);
 #define hv_write_unlock(l) hv__write_unlock(l)
 
 void hv_spin_lock_init(struct hv_spinlock *l, enum hv_lock_class c);
+void hv_spin_lock_destroy(struct hv_spinlock *l);
 void hv__spin_lock(struct hv_spinlock *l, const char *file, int line);
 void hv__spin_unlock(struct hv_spinlock *l);
 #define hv_spin_lock(l) hv__spin_lock((l), __FILE__, __LINE__)
@@ -78,3 +114,12 @@ void hv__spin_unlock(struct hv_spinlock *l);
  * thread holds the lock. Works for hv_mutex, hv_rwlock (either side) and hv_spinlock. */
 #define hv_lock_assert_held(l) hv__lock_assert_held(&(l)->lock_class, __FILE__, __LINE__)
 void hv__lock_assert_held(const enum hv_lock_class *lock, const char *file, int line);
+/* The opposite (lockdep_assert_not_held): the calling thread does not hold the lock. */
+#define hv_lock_assert_not_held(l) hv__lock_assert_not_held(&(l)->lock_class, __FILE__, __LINE__)
+void hv__lock_assert_not_held(const enum hv_lock_class *lock, const char *file, int line);
+
+/* Whether this build checks locks (false when the validator is compiled out). */
+bool hv_lock_validator_enabled(void);
+/* Forgets the lock orders observed so far (for test programs that reuse one process); only
+ * while no other thread takes or releases locks. */
+void hv_lock_validator_reset(void);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <hvcore/vendor-abi.h>
+#include <hvcore/vendor.h>
 #include <hvcore/vm.h>
 
 /* The library's version string ("0.1.0"). */

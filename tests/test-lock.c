@@ -1,0 +1,412 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The typed locks and SRCU: they exclude, they wait, the allowed orders of the hierarchy pass
+ * the validator, and the hierarchy table is a partial order that says what DESIGN.md says. */
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hv-test.h"
+#include "macros.h"
+#include "test-lock-any.h"
+
+static void setup(void) { hv_lock_validator_reset(); }
+
+START_TEST(test_class_strings)
+{
+        for (int c = 0; c < _HV_LOCK_CLASS_MAX; c++) {
+                const char *s = hv_lock_class_to_string(c);
+                ck_assert_ptr_nonnull(s);
+                ck_assert_int_eq(hv_lock_class_from_string(s), c);
+        }
+        ck_assert_ptr_null(hv_lock_class_to_string(_HV_LOCK_CLASS_MAX));
+        ck_assert_ptr_null(hv_lock_class_to_string(-1));
+        ck_assert_ptr_null(hv_lock_class_to_string(_HV_LOCK_CLASS_INVALID));
+        ck_assert_int_eq(hv_lock_class_from_string("vm->locks"), _HV_LOCK_CLASS_INVALID);
+        ck_assert_int_eq(hv_lock_class_from_string(""), _HV_LOCK_CLASS_INVALID);
+        ck_assert_int_eq(hv_lock_class_from_string(NULL), _HV_LOCK_CLASS_INVALID);
+        ck_assert_str_eq(hv_lock_class_to_string(HV_LOCK_SLOTS_ARCH), "vm->slots_arch_lock");
+        for (int t = 0; t < _HV_LOCK_TYPE_MAX; t++)
+                ck_assert_int_eq(hv_lock_type_from_string(hv_lock_type_to_string(t)), t);
+        ck_assert_ptr_null(hv_lock_type_to_string(_HV_LOCK_TYPE_MAX));
+        ck_assert_int_eq(hv_lock_type_from_string("semaphore"), _HV_LOCK_TYPE_INVALID);
+}
+END_TEST
+
+/* The table is a strict partial order: no class is (transitively) inside itself. */
+START_TEST(test_table_acyclic)
+{
+        for (int c = 0; c < _HV_LOCK_CLASS_MAX; c++)
+                ck_assert_msg(!hv_lock_order_allowed(c, c), "%s is inside itself", hv_lock_class_to_string(c));
+        for (int a = 0; a < _HV_LOCK_CLASS_MAX; a++)
+                for (int b = 0; b < _HV_LOCK_CLASS_MAX; b++)
+                        ck_assert(!(hv_lock_order_allowed(a, b) && hv_lock_order_allowed(b, a)));
+        ck_assert(!hv_lock_order_allowed(-1, HV_LOCK_VM));
+        ck_assert(!hv_lock_order_allowed(HV_LOCK_VM, _HV_LOCK_CLASS_MAX));
+}
+END_TEST
+
+/* The orders DESIGN.md (and locking.rst) state, and the SRCU rules. */
+START_TEST(test_table_matches_design)
+{
+        static const enum hv_lock_class outer_inner[][2] = {
+                {HV_LOCK_USAGE, HV_LOCK_VM_LIST}, {HV_LOCK_VM, HV_LOCK_VCPU},       {HV_LOCK_VM, HV_LOCK_SLOTS},
+                {HV_LOCK_VM, HV_LOCK_IRQ},        {HV_LOCK_SLOTS, HV_LOCK_IRQ},     {HV_LOCK_SLOTS, HV_LOCK_SLOTS_ARCH},
+                {HV_LOCK_SRCU, HV_LOCK_SLOTS_ARCH},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(outer_inner); i++)
+                ck_assert(hv_lock_order_allowed(outer_inner[i][0], outer_inner[i][1]));
+        /* synchronize_srcu runs under these three, so they are outside the read side */
+        ck_assert(hv_lock_order_allowed(HV_LOCK_SLOTS, HV_LOCK_SRCU));
+        ck_assert(hv_lock_order_allowed(HV_LOCK_VM, HV_LOCK_SRCU));
+        ck_assert(hv_lock_order_allowed(HV_LOCK_VCPU, HV_LOCK_SRCU));
+        /* mn_invalidate_lock's holders take neither slots lock */
+        ck_assert(!hv_lock_order_allowed(HV_LOCK_MN_INVALIDATE, HV_LOCK_SLOTS));
+        ck_assert(!hv_lock_order_allowed(HV_LOCK_MN_INVALIDATE, HV_LOCK_SLOTS_ARCH));
+        static const enum hv_lock_class leaves[] = {HV_LOCK_VM_LIST, HV_LOCK_IRQ, HV_LOCK_MMU,
+                                                    HV_LOCK_MN_INVALIDATE, HV_LOCK_DEVICE};
+        for (size_t i = 0; i < ARRAY_SIZE(leaves); i++)
+                ck_assert(hv_lock_class_is_leaf(leaves[i]));
+        ck_assert(!hv_lock_class_is_leaf(HV_LOCK_VM));
+        ck_assert_int_eq(hv_lock_hierarchy[HV_LOCK_MMU].type, HV_LOCK_TYPE_RWLOCK);
+        ck_assert_int_eq(hv_lock_hierarchy[HV_LOCK_MN_INVALIDATE].type, HV_LOCK_TYPE_SPINLOCK);
+        ck_assert_int_eq(hv_lock_hierarchy[HV_LOCK_SRCU].type, HV_LOCK_TYPE_SRCU);
+}
+END_TEST
+
+START_TEST(test_validator_matches_build)
+{
+#ifdef HV_LOCK_VALIDATOR
+        ck_assert(hv_lock_validator_enabled());
+#else
+        ck_assert(!hv_lock_validator_enabled());
+#endif
+}
+END_TEST
+
+/* Every allowed pair (transitive closure) passes: a held, b taken inside. Loop index a*N+b. */
+START_TEST(test_allowed_pair)
+{
+        enum hv_lock_class a = _i / _HV_LOCK_CLASS_MAX, b = _i % _HV_LOCK_CLASS_MAX;
+        if (!hv_lock_order_allowed(a, b))
+                return;
+        struct any_lock outer, inner;
+        any_init(&outer, a);
+        any_init(&inner, b);
+        any_take(&outer);
+        any_take(&inner);
+        hv__lock_assert_held(any_id(&outer), __FILE__, __LINE__);
+        hv__lock_assert_held(any_id(&inner), __FILE__, __LINE__);
+        any_release(&inner);
+        any_release(&outer);
+        /* and again, released in the other order */
+        any_take(&outer);
+        any_take(&inner);
+        any_release(&outer);
+        any_release(&inner);
+}
+END_TEST
+
+/* Entering a read side never blocks: allowed under any lock, leaves included. */
+START_TEST(test_read_side_under_any_lock)
+{
+        enum hv_lock_class c = _i;
+        struct any_lock l;
+        struct hv_srcu srcu;
+        any_init(&l, c);
+        hv_srcu_init(&srcu);
+        any_take(&l);
+        int idx = hv_srcu_read_lock(&srcu);
+        hv_srcu_read_unlock(&srcu, idx);
+        any_release(&l);
+}
+END_TEST
+
+/* A vCPU exit path: vcpu->mutex, then the read side, then slots_arch_lock and mmu_lock. */
+START_TEST(test_vcpu_exit_path)
+{
+        struct hv_mutex vm, vcpu, arch, dev;
+        struct hv_rwlock mmu;
+        struct hv_spinlock mn;
+        struct hv_srcu srcu;
+        hv_mutex_init(&vm, HV_LOCK_VM);
+        hv_mutex_init(&vcpu, HV_LOCK_VCPU);
+        hv_mutex_init(&arch, HV_LOCK_SLOTS_ARCH);
+        hv_mutex_init(&dev, HV_LOCK_DEVICE);
+        hv_rwlock_init(&mmu, HV_LOCK_MMU);
+        hv_spin_lock_init(&mn, HV_LOCK_MN_INVALIDATE);
+        hv_srcu_init(&srcu);
+
+        hv_mutex_lock(&vm);
+        hv_mutex_lock(&vcpu);
+        hv_mutex_unlock(&vm);
+        int idx = hv_srcu_read_lock(&srcu);
+        int idx2 = hv_srcu_read_lock(&srcu); /* read sides nest */
+        hv_mutex_lock(&arch);                /* allowed inside the read side */
+        hv_write_lock(&mmu);
+        hv_lock_assert_held(&mmu);
+        hv_write_unlock(&mmu);
+        hv_spin_lock(&mn);
+        hv_spin_unlock(&mn);
+        hv_mutex_unlock(&arch);
+        hv_mutex_lock(&dev);
+        hv_mutex_unlock(&dev);
+        hv_read_lock(&mmu);
+        hv_lock_assert_held(&mmu);
+        hv_read_unlock(&mmu);
+        hv_srcu_read_unlock(&srcu, idx2);
+        hv_srcu_read_unlock(&srcu, idx);
+        hv_lock_assert_held(&vcpu);
+        hv_lock_assert_not_held(&vm);
+        hv_mutex_unlock(&vcpu);
+        hv_lock_assert_not_held(&vcpu);
+
+        hv_mutex_destroy(&vm);
+        hv_mutex_destroy(&vcpu);
+        hv_mutex_destroy(&arch);
+        hv_mutex_destroy(&dev);
+        hv_rwlock_destroy(&mmu);
+        hv_spin_lock_destroy(&mn);
+        hv_srcu_destroy(&srcu);
+}
+END_TEST
+
+/* A memslot update: slots_lock, publish, synchronize under it (allowed), as under vm->lock
+ * and vcpu->mutex. */
+START_TEST(test_synchronize_under_outer_locks)
+{
+        struct hv_mutex vm, vcpu, slots;
+        struct hv_srcu srcu;
+        hv_mutex_init(&vm, HV_LOCK_VM);
+        hv_mutex_init(&vcpu, HV_LOCK_VCPU);
+        hv_mutex_init(&slots, HV_LOCK_SLOTS);
+        hv_srcu_init(&srcu);
+        hv_mutex_lock(&vm);
+        hv_synchronize_srcu(&srcu);
+        hv_mutex_lock(&slots);
+        hv_synchronize_srcu(&srcu);
+        hv_mutex_unlock(&slots);
+        hv_mutex_lock(&vcpu);
+        hv_synchronize_srcu(&srcu);
+        hv_mutex_unlock(&vcpu);
+        hv_mutex_unlock(&vm);
+        hv_synchronize_srcu(&srcu);
+}
+END_TEST
+
+/* Mutual exclusion, for every lock type: a non-atomic counter under the lock. */
+enum { THREADS = 4, ROUNDS = 20000 };
+static struct hv_mutex ex_mutex;
+static struct hv_rwlock ex_rwlock;
+static struct hv_spinlock ex_spin;
+static long counter;
+
+static void *exclusion_thread(void *arg)
+{
+        int kind = *(int *)arg;
+        for (int i = 0; i < ROUNDS; i++) {
+                switch (kind) {
+                case 0: hv_mutex_lock(&ex_mutex); break;
+                case 1: hv_write_lock(&ex_rwlock); break;
+                default: hv_spin_lock(&ex_spin); break;
+                }
+                long v = counter;
+                __asm__ volatile("" ::: "memory");
+                counter = v + 1;
+                switch (kind) {
+                case 0: hv_mutex_unlock(&ex_mutex); break;
+                case 1: hv_write_unlock(&ex_rwlock); break;
+                default: hv_spin_unlock(&ex_spin); break;
+                }
+        }
+        return NULL;
+}
+
+START_TEST(test_exclusion)
+{
+        int kind = _i;
+        pthread_t t[THREADS];
+        hv_mutex_init(&ex_mutex, HV_LOCK_VM);
+        hv_rwlock_init(&ex_rwlock, HV_LOCK_MMU);
+        hv_spin_lock_init(&ex_spin, HV_LOCK_MN_INVALIDATE);
+        counter = 0;
+        for (int i = 0; i < THREADS; i++)
+                ck_assert_int_eq(pthread_create(&t[i], NULL, exclusion_thread, &kind), 0);
+        for (int i = 0; i < THREADS; i++)
+                ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+        ck_assert_int_eq(counter, (long)THREADS * ROUNDS);
+}
+END_TEST
+
+/* Readers share an rwlock: a second reader gets in while the first holds it. */
+static struct hv_rwlock share;
+static void *second_reader(void *arg)
+{
+        hv_read_lock(&share);
+        hv_read_unlock(&share);
+        return NULL;
+}
+
+START_TEST(test_readers_share)
+{
+        pthread_t t;
+        hv_rwlock_init(&share, HV_LOCK_MMU);
+        hv_read_lock(&share);
+        ck_assert_int_eq(pthread_create(&t, NULL, second_reader, NULL), 0);
+        ck_assert_int_eq(pthread_join(t, NULL), 0); /* would hang if readers excluded */
+        hv_read_unlock(&share);
+        hv_rwlock_destroy(&share);
+}
+END_TEST
+
+/* trylock: fails while another thread holds the mutex; succeeds when it is free. */
+static struct hv_mutex try_m;
+static void *try_other(void *arg)
+{
+        bool got = hv_mutex_trylock(&try_m);
+        if (got)
+                hv_mutex_unlock(&try_m);
+        *(bool *)arg = got;
+        return NULL;
+}
+
+START_TEST(test_trylock)
+{
+        pthread_t t;
+        bool got = true;
+        hv_mutex_init(&try_m, HV_LOCK_DEVICE);
+        hv_mutex_lock(&try_m);
+        ck_assert_int_eq(pthread_create(&t, NULL, try_other, &got), 0);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+        ck_assert(!got);
+        hv_mutex_unlock(&try_m);
+        ck_assert(hv_mutex_trylock(&try_m));
+        hv_lock_assert_held(&try_m);
+        hv_mutex_unlock(&try_m);
+        ck_assert_int_eq(pthread_create(&t, NULL, try_other, &got), 0);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+        ck_assert(got);
+}
+END_TEST
+
+/* hv_mutex_cond_wait releases the mutex while waiting and holds it again on return. */
+static struct hv_mutex cw_m;
+static pthread_cond_t cw_c = PTHREAD_COND_INITIALIZER;
+static bool cw_flag;
+static void *cw_signaller(void *arg)
+{
+        hv_mutex_lock(&cw_m); /* only possible if the waiter released it */
+        cw_flag = true;
+        pthread_cond_signal(&cw_c);
+        hv_mutex_unlock(&cw_m);
+        return NULL;
+}
+
+START_TEST(test_cond_wait)
+{
+        pthread_t t;
+        hv_mutex_init(&cw_m, HV_LOCK_VCPU);
+        hv_mutex_lock(&cw_m);
+        ck_assert_int_eq(pthread_create(&t, NULL, cw_signaller, NULL), 0);
+        while (!cw_flag)
+                ck_assert_int_eq(hv_mutex_cond_wait(&cw_m, &cw_c), 0);
+        hv_lock_assert_held(&cw_m);
+        struct timespec past = {0, 0};
+        ck_assert_int_eq(hv_mutex_cond_timedwait(&cw_m, &cw_c, &past), -ETIMEDOUT);
+        hv_mutex_unlock(&cw_m);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+}
+END_TEST
+
+/* hv_synchronize_srcu waits for a reader that entered before it. The reader holds its read
+ * side until told to leave; the synchronizer must still be waiting at that point. */
+static struct hv_srcu sync_srcu;
+static _Atomic int reader_in, reader_go, sync_done;
+static _Atomic(int *) published;
+
+static void *srcu_reader(void *arg)
+{
+        int idx = hv_srcu_read_lock(&sync_srcu);
+        int *p = hv_srcu_dereference(published);
+        atomic_store(&reader_in, 1);
+        while (!atomic_load(&reader_go))
+                usleep(1000);
+        /* the old object is still valid: the writer frees it only after the grace period */
+        *(int *)arg = *p;
+        hv_srcu_read_unlock(&sync_srcu, idx);
+        return NULL;
+}
+
+static void *srcu_writer(void *arg)
+{
+        int *old = hv_srcu_dereference(published);
+        hv_srcu_assign_pointer(published, (int *)arg);
+        hv_synchronize_srcu(&sync_srcu);
+        atomic_store(&sync_done, 1);
+        *old = -1; /* what a free would do */
+        free(old);
+        return NULL;
+}
+
+START_TEST(test_srcu_waits_for_reader)
+{
+        pthread_t r, w;
+        int seen = 0;
+        int *first = malloc(sizeof(int)), *second = malloc(sizeof(int));
+        ck_assert(first && second);
+        *first = 1;
+        *second = 2;
+        hv_srcu_init(&sync_srcu);
+        atomic_store(&published, first);
+        ck_assert_int_eq(pthread_create(&r, NULL, srcu_reader, &seen), 0);
+        while (!atomic_load(&reader_in))
+                usleep(1000);
+        ck_assert_int_eq(pthread_create(&w, NULL, srcu_writer, second), 0);
+        usleep(50 * 1000);
+        /* a correct grace period cannot have ended: the reader is still inside */
+        ck_assert_int_eq(atomic_load(&sync_done), 0);
+        atomic_store(&reader_go, 1);
+        ck_assert_int_eq(pthread_join(r, NULL), 0);
+        ck_assert_int_eq(pthread_join(w, NULL), 0);
+        ck_assert_int_eq(seen, 1);
+        ck_assert_int_eq(atomic_load(&sync_done), 1);
+        int idx = hv_srcu_read_lock(&sync_srcu);
+        ck_assert_int_eq(*hv_srcu_dereference(published), 2);
+        hv_srcu_read_unlock(&sync_srcu, idx);
+        free(second);
+        hv_srcu_destroy(&sync_srcu);
+}
+END_TEST
+
+static Suite *lock_suite(void)
+{
+        Suite *s = suite_create("lock");
+        TCase *tc = tcase_create("table");
+        tcase_add_checked_fixture(tc, setup, NULL);
+        tcase_add_test(tc, test_class_strings);
+        tcase_add_test(tc, test_table_acyclic);
+        tcase_add_test(tc, test_table_matches_design);
+        tcase_add_test(tc, test_validator_matches_build);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("allowed");
+        tcase_add_checked_fixture(tc, setup, NULL);
+        tcase_add_loop_test(tc, test_allowed_pair, 0, _HV_LOCK_CLASS_MAX * _HV_LOCK_CLASS_MAX);
+        tcase_add_loop_test(tc, test_read_side_under_any_lock, 0, _HV_LOCK_CLASS_MAX);
+        tcase_add_test(tc, test_vcpu_exit_path);
+        tcase_add_test(tc, test_synchronize_under_outer_locks);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("behaviour");
+        tcase_set_timeout(tc, 60);
+        tcase_add_checked_fixture(tc, setup, NULL);
+        tcase_add_loop_test(tc, test_exclusion, 0, 3);
+        tcase_add_test(tc, test_readers_share);
+        tcase_add_test(tc, test_trylock);
+        tcase_add_test(tc, test_cond_wait);
+        tcase_add_test(tc, test_srcu_waits_for_reader);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void) { return hv_test_run_suite(lock_suite()); }
