@@ -185,62 +185,12 @@ exec 7>&-
 
 echo "== console on a terminal"
 expect 0 "start web" $V start web
-pty_check() {
-        python3 - "$VMCTL" "$1" <<'PY'
-import os, pty, signal, sys, termios, time, select, tty
-vmctl, mode = sys.argv[1], sys.argv[2]
-master, slave = pty.openpty()
-orig = termios.tcgetattr(slave)
-pid = os.fork()
-if pid == 0:
-    os.setsid()
-    import fcntl
-    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
-    for fd in (0, 1, 2):
-        os.dup2(slave, fd)
-    os.execv(vmctl, [vmctl, "--user", "console", "web"])
-seen = b""
-def read_until(token, secs=10):
-    global seen
-    end = time.time() + secs
-    while token not in seen and time.time() < end:
-        r, _, _ = select.select([master], [], [], 0.1)
-        if r:
-            try:
-                seen += os.read(master, 4096)
-            except OSError:
-                break
-    return token in seen
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what)
-    return cond
-ok = check(read_until(b"escape character is ^]"), "banner: " + repr(seen))
-end = time.time() + 10
-while time.time() < end and termios.tcgetattr(slave)[3] & termios.ICANON:
-    time.sleep(0.02)
-attrs = termios.tcgetattr(slave)
-ok &= check(not attrs[3] & (termios.ICANON | termios.ECHO | termios.ISIG), "raw mode while attached")
-os.write(master, b"ping\r")
-ok &= check(read_until(b"ping"), "keys reach the guest, its echo the terminal")
-if mode == "detach":
-    os.write(master, b"before\x1dafter")
-    _, status = os.waitpid(pid, 0)
-    ok &= check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "Ctrl-] detaches with exit 0: %r" % status)
-else:
-    os.kill(pid, signal.SIGTERM)
-    _, status = os.waitpid(pid, 0)
-    ok &= check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 128 + signal.SIGTERM,
-                "SIGTERM: exit 143: %r" % status)
-ok &= check(termios.tcgetattr(slave) == orig, mode + ": terminal restored")
-sys.exit(0 if ok else 1)
-PY
-}
-if pty_check detach >"$tmp/pty.out" 2>&1; then pass "console on a terminal, Ctrl-]"; else fail "console on a terminal, Ctrl-]"; fi
+if pty_check web detach "ping" "ping" >"$tmp/pty.out" 2>&1; then pass "console on a terminal, Ctrl-]"; else fail "console on a terminal, Ctrl-]"; fi
 cat "$tmp/pty.out"
 expect 0 "console --log after detaching" $V console --log web
 out_has "before" "bytes before Ctrl-] were sent"
 out_lacks "after" "bytes after Ctrl-] were not"
-if pty_check sigterm >"$tmp/pty.out" 2>&1; then pass "console on a terminal, SIGTERM"; else fail "console on a terminal, SIGTERM"; fi
+if pty_check web sigterm "ping" "ping" >"$tmp/pty.out" 2>&1; then pass "console on a terminal, SIGTERM"; else fail "console on a terminal, SIGTERM"; fi
 cat "$tmp/pty.out"
 
 echo "== undefine"

@@ -111,3 +111,59 @@ json() {
                 fail "$2: '$1' is false for: $(cat "$tmp/out") $(cat "$tmp/json.err")"
         fi
 }
+
+# pty_check NAME MODE SEND EXPECT: runs vmctl --user console NAME on a new pseudo-terminal,
+# checks raw mode while attached, that SEND (then \r) comes back as EXPECT, then ends it with
+# Ctrl-] (MODE detach, after typing "before^]after") or SIGTERM (MODE sigterm) and checks the
+# exit status and that the terminal's settings are restored. Prints ok:/FAIL: lines.
+pty_check() {
+        python3 - "$VMCTL" "$@" <<'PY'
+import os, pty, signal, sys, termios, time, select, tty
+vmctl, name, mode, send, expect = sys.argv[1:6]
+master, slave = pty.openpty()
+orig = termios.tcgetattr(slave)
+pid = os.fork()
+if pid == 0:
+    os.setsid()
+    import fcntl
+    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    for fd in (0, 1, 2):
+        os.dup2(slave, fd)
+    os.execv(vmctl, [vmctl, "--user", "console", name])
+seen = b""
+def read_until(token, secs=10):
+    global seen
+    end = time.time() + secs
+    while token not in seen and time.time() < end:
+        r, _, _ = select.select([master], [], [], 0.1)
+        if r:
+            try:
+                seen += os.read(master, 4096)
+            except OSError:
+                break
+    return token in seen
+def check(cond, what):
+    print(("ok: " if cond else "FAIL: ") + what)
+    return cond
+ok = check(read_until(b"escape character is ^]"), "banner: " + repr(seen))
+end = time.time() + 10
+while time.time() < end and termios.tcgetattr(slave)[3] & termios.ICANON:
+    time.sleep(0.02)
+attrs = termios.tcgetattr(slave)
+ok &= check(not attrs[3] & (termios.ICANON | termios.ECHO | termios.ISIG), "raw mode while attached")
+seen = b""  # only what comes after the keys counts
+os.write(master, send.encode() + b"\r")
+ok &= check(read_until(expect.encode()), "keys reach the guest, its answer the terminal")
+if mode == "detach":
+    os.write(master, b"before\x1dafter")
+    _, status = os.waitpid(pid, 0)
+    ok &= check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "Ctrl-] detaches with exit 0: %r" % status)
+else:
+    os.kill(pid, signal.SIGTERM)
+    _, status = os.waitpid(pid, 0)
+    ok &= check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 128 + signal.SIGTERM,
+                "SIGTERM: exit 143: %r" % status)
+ok &= check(termios.tcgetattr(slave) == orig, mode + ": terminal restored")
+sys.exit(0 if ok else 1)
+PY
+}
