@@ -70,7 +70,7 @@ for _ in $(seq 200); do "$vmctl" --user host >/dev/null 2>&1 && break; sleep 0.0
 # N VMs: a definition in the shape of hvd-vm.json(5), booting the echo guest.
 guest=$build/tests/guests/echo.elf
 for i in $(seq "$nvms"); do
-        printf '{"name": "bench-%d", "vcpus": 1, "memory_mib": 16, "kernel": "%s"}\n' "$i" "$guest" \
+        printf '{"name": "bench-%d", "vcpus": 1, "memory_mib": 16, "boot": {"kernel": "%s"}}\n' "$i" "$guest" \
                 > "$tmp/vm.json"
         "$vmctl" --user define "$tmp/vm.json" >/dev/null
 done

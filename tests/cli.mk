@@ -9,7 +9,8 @@ VMCTL_TESTS = \
 	tests/test-vmctl-usage.sh \
 	tests/test-vmctl-nobus.sh \
 	tests/test-vmctl-completion.sh \
-	tests/test-vmctl-fake.sh
+	tests/test-vmctl-fake.sh \
+	tests/test-vmctl-hvd.sh
 TESTS += $(VMCTL_TESTS)
 EXTRA_DIST += $(VMCTL_TESTS) tests/test-vmctl-lib.sh
 # the tests run the built vmctl and the fake
