@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* vmctl list: ListVMs, then every VM's properties with the GetAll calls pipelined (all sent
- * before the first reply is awaited), so the list costs two round trips whatever its length. */
+/* vmctl list: one GetManagedObjects on /org/hvd1 (hvd's ObjectManager, org.hvd1(5)) brings
+ * every VM with its properties in one round trip. A server without it gets ListVMs, then the
+ * VMs' GetAll calls pipelined (all sent before the first reply is awaited): two round trips. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -127,6 +128,85 @@ static void list_print_table(json_object *vms)
         vmctl_table_print(header, 4, cells, n);
 }
 
+/* Copies the properties list shows from a VM's property object. */
+static int list_add_vm(json_object *vms, const char *path, json_object *props)
+{
+        static const char *const keys[] = { "Name", "UUID", "State" };
+        json_object *vm = json_object_new_object(), *val;
+
+        if (!vm || json_object_array_add(vms, vm) < 0) {
+                json_object_put(vm);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+                json_object_object_add(vm, keys[i], json_object_object_get_ex(props, keys[i], &val)
+                                                            ? json_object_get(val)
+                                                            : json_object_new_string(""));
+        json_object_object_add(vm, "Path", json_object_new_string(path));
+        if (json_object_object_get_ex(props, "VCPUs", &val))
+                json_object_object_add(vm, "VCPUs", json_object_get(val));
+        if (json_object_object_get_ex(props, "MemoryMiB", &val))
+                json_object_object_add(vm, "MemoryMiB", json_object_get(val));
+        return 0;
+}
+
+/* Reads a GetManagedObjects reply (a{oa{sa{sv}}}): the objects with org.hvd1.VM are the VMs. */
+static int list_read_managed(sd_bus_message *reply, json_object *vms)
+{
+        int r;
+
+        r = sd_bus_message_enter_container(reply, SD_BUS_TYPE_ARRAY, "{oa{sa{sv}}}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(reply, SD_BUS_TYPE_DICT_ENTRY, "oa{sa{sv}}")) > 0) {
+                const char *path, *iface;
+
+                r = sd_bus_message_read(reply, "o", &path);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_enter_container(reply, SD_BUS_TYPE_ARRAY, "{sa{sv}}");
+                if (r < 0)
+                        return r;
+                while ((r = sd_bus_message_enter_container(reply, SD_BUS_TYPE_DICT_ENTRY, "sa{sv}")) > 0) {
+                        r = sd_bus_message_read(reply, "s", &iface);
+                        if (r < 0)
+                                return r;
+                        if (strcmp(iface, HVD_VM_IFACE) == 0) {
+                                _cleanup_json_ json_object *props = NULL;
+
+                                r = vmctl_json_read_properties(reply, &props);
+                                if (r >= 0)
+                                        r = list_add_vm(vms, path, props);
+                        } else
+                                r = sd_bus_message_skip(reply, "a{sv}");
+                        if (r < 0)
+                                return r;
+                        r = sd_bus_message_exit_container(reply);
+                        if (r < 0)
+                                return r;
+                }
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(reply);
+}
+
+static int list_compare(const void *a, const void *b)
+{
+        json_object *const *x = a, *const *y = b, *nx = NULL, *ny = NULL;
+
+        json_object_object_get_ex(*x, "Name", &nx);
+        json_object_object_get_ex(*y, "Name", &ny);
+        return strcmp(json_object_get_string(nx) ?: "", json_object_get_string(ny) ?: "");
+}
+
 int vmctl_list(struct vmctl *v, int argc, char **argv)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -136,16 +216,27 @@ int vmctl_list(struct vmctl *v, int argc, char **argv)
 
         if (!vms)
                 return vmctl_report(v, NULL, NULL, -ENOMEM);
-        r = vmctl_call_method(v->bus, HVD_MANAGER_PATH, HVD_MANAGER_IFACE, "ListVMs",
-                               &error, &reply, "");
-        if (r < 0)
+        r = vmctl_call_method(v->bus, HVD_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager",
+                              "GetManagedObjects", &error, &reply, "");
+        if (r >= 0) {
+                r = list_read_managed(reply, vms);
+                if (r < 0)
+                        return vmctl_report(v, NULL, NULL, r);
+        } else if (sd_bus_error_has_names(&error, SD_BUS_ERROR_UNKNOWN_METHOD, SD_BUS_ERROR_UNKNOWN_INTERFACE,
+                                          SD_BUS_ERROR_UNKNOWN_OBJECT)) {
+                sd_bus_error_free(&error);
+                reply = sd_bus_message_unref(reply);
+                r = vmctl_call_method(v->bus, HVD_MANAGER_PATH, HVD_MANAGER_IFACE, "ListVMs", &error, &reply, "");
+                if (r < 0)
+                        return vmctl_report(v, NULL, &error, r);
+                r = list_read(v, reply, vms);
+                if (r >= 0)
+                        r = list_fetch_details(v, vms);
+                if (r < 0)
+                        return vmctl_report(v, NULL, NULL, r);
+        } else
                 return vmctl_report(v, NULL, &error, r);
-        r = list_read(v, reply, vms);
-        if (r < 0)
-                return vmctl_report(v, NULL, NULL, r);
-        r = list_fetch_details(v, vms);
-        if (r < 0)
-                return vmctl_report(v, NULL, NULL, r);
+        json_object_array_sort(vms, list_compare);
 
         if (v->json)
                 r = vmctl_json_print(vms);

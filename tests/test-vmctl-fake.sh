@@ -199,4 +199,18 @@ expect 0 "undefine web" $V undefine web
 expect 0 "undefine db" $V undefine db
 expect 0 "list --json" $V --json list
 json 'j == []' "everything undefined"
+
+echo "== list without an ObjectManager (ListVMs, then GetAll per VM)"
+$V define "$tmp/web.json" >/dev/null && $V define "$tmp/db.json" >/dev/null
+$V start db
+$V list > "$tmp/list.om"
+$V --json list > "$tmp/list-json.om"
+fake_restart --no-object-manager
+$V define "$tmp/web.json" >/dev/null && $V define "$tmp/db.json" >/dev/null
+$V start db
+expect 0 "list" $V list
+cmp -s "$tmp/out" "$tmp/list.om" && pass "the same table both ways" || fail "tables differ: $(cat "$tmp/out") vs $(cat "$tmp/list.om")"
+out_has "db    running  4      2048 MiB" "list: sorted, with details"
+expect 0 "list --json" $V --json list
+cmp -s "$tmp/out" "$tmp/list-json.om" && pass "the same JSON both ways" || fail "JSON differs"
 finish

@@ -6,7 +6,7 @@
  * Definitions are JSON: {"name": s, "vcpus": n, "memory_mib": n} plus test knobs:
  * "ignore_shutdown": true (Shutdown answers Timeout), "error": "<org.hvd1.Error.X>" (DefineVM
  * answers that error, to check vmctl's mapping). The "guest" echoes console input back and
- * logs everything it prints. */
+ * logs everything it prints. With --no-object-manager, /org/hvd1 has no ObjectManager. */
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -447,8 +447,11 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_END
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
+        /* hvd serves an ObjectManager at /org/hvd1; --no-object-manager leaves it out, for
+         * vmctl list's fallback to ListVMs */
+        bool object_manager = !(argc > 1 && strcmp(argv[1], "--no-object-manager") == 0);
         sd_event *event = NULL;
         sigset_t mask;
         int r;
@@ -470,6 +473,8 @@ int main(void)
                 r = sd_bus_set_exit_on_disconnect(bus, 1);
         if (r >= 0)
                 r = sd_bus_add_object_vtable(bus, NULL, "/org/hvd1", "org.hvd1.Manager", manager_vtable, NULL);
+        if (r >= 0 && object_manager)
+                r = sd_bus_add_object_manager(bus, NULL, "/org/hvd1");
         if (r >= 0)
                 r = sd_bus_request_name(bus, "org.hvd1", 0);
         if (r < 0) {

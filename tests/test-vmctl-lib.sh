@@ -89,11 +89,20 @@ expect_in() {
         input=
 }
 
-# fake_start: a private bus with the fake hvd on it (tests/test-vmctl-fakehvd).
+# fake_start [ARGS]: a private bus with the fake hvd on it (tests/test-vmctl-fakehvd); its pid
+# in $fake_pid. fake_restart [ARGS]: a new fake on the same bus.
 fake_start() {
         bus_start
-        "$FAKEHVD" 2>"$tmp/fakehvd.log" &
-        pids="$pids $!"
+        fake_restart "$@"
+}
+fake_restart() {
+        if [ -n "${fake_pid:-}" ]; then
+                kill "$fake_pid"
+                wait "$fake_pid" 2>/dev/null || true
+        fi
+        "$FAKEHVD" "$@" 2>>"$tmp/fakehvd.log" &
+        fake_pid=$!
+        pids="$pids $fake_pid"
         hvd_wait
 }
 
