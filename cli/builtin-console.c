@@ -238,6 +238,9 @@ static int console_attach(struct vmctl *v, const char *name, const char *path)
                 fprintf(stderr, "Connected to %s (escape character is ^])\n", name);
                 raw = saved;
                 cfmakeraw(&raw);
+                /* keys go to the guest untouched, but a bare \n from the guest (our test guests,
+                 * boot loaders) still starts a new line rather than a staircase */
+                raw.c_oflag |= OPOST | ONLCR;
                 if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) < 0)
                         return vmctl_report(v, name, NULL, -errno);
         }

@@ -149,9 +149,13 @@ int vmctl_define(struct vmctl *v, int argc, char **argv)
                 r = vmctl_json_print(o);
                 if (r < 0)
                         return vmctl_report(v, file, NULL, r);
-        } else if (name)
-                printf("Defined VM %s (%s)\n", name, path);
-        else
-                printf("Defined %s\n", path);
+        } else {
+                fputs(name ? "Defined VM " : "Defined ", stdout);
+                if (name) {
+                        vmctl_fputs_escaped(name, stdout);
+                        fputs(" (", stdout);
+                }
+                printf("%s%s\n", path, name ? ")" : "");
+        }
         return VMCTL_EXIT_OK;
 }

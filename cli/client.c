@@ -9,6 +9,7 @@
 
 #include "client.h"
 #include "macros.h"
+#include "output.h"
 
 static const char *bus_kind(const struct vmctl *v)
 {
@@ -111,10 +112,15 @@ int vmctl_report(struct vmctl *v, const char *name, const sd_bus_error *error, i
                                 message = error_table[i].message;
         if (!message && error_name)
                 message = error->message && *error->message ? error->message : error->name;
+        if (!message && (r == -ENXIO || r == -EBADMSG))
+                message = "unexpected reply from hvd (not the org.hvd1 API this vmctl knows)";
         if (!message)
                 message = strerror(r < 0 ? -r : EIO);
 
-        fprintf(stderr, "vmctl: %s%s%s: %s", v->verb, name ? " " : "", name ? name : "", message);
+        fprintf(stderr, "vmctl: %s%s", v->verb, name ? " " : "");
+        vmctl_fputs_escaped(name ? name : "", stderr);
+        fputs(": ", stderr);
+        vmctl_fputs_escaped(message, stderr);
         if (code == VMCTL_EXIT_UNREACHABLE)
                 fprintf(stderr, " (%s is not on the %s)", HVD_BUS_NAME, bus_kind(v));
         fputc('\n', stderr);

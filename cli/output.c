@@ -183,6 +183,38 @@ const char *vmctl_json_text(json_object *o)
         return json_object_to_json_string_ext(o, JSON_FLAGS_PLAIN);
 }
 
+/* Text from hvd may hold anything a VM's name or definition can: control characters are
+ * shown as \xNN so that none reaches the terminal as a command. */
+static bool byte_is_control(unsigned char c)
+{
+        return c < 0x20 || c == 0x7f;
+}
+
+static int escaped_width(const char *s)
+{
+        int n = 0;
+
+        for (; *s; s++)
+                n += byte_is_control(*s) ? 4 : 1;
+        return n;
+}
+
+void vmctl_fputs_escaped(const char *s, FILE *f)
+{
+        for (; *s; s++)
+                if (byte_is_control(*s))
+                        fprintf(f, "\\x%02x", (unsigned char)*s);
+                else
+                        fputc(*s, f);
+}
+
+/* Prints s escaped, padded with spaces to width. */
+static void put_padded(const char *s, int width)
+{
+        vmctl_fputs_escaped(s, stdout);
+        printf("%*s", MAX(width - escaped_width(s), 0), "");
+}
+
 static bool key_skipped(const char *key, const char *const *skip)
 {
         for (; skip && *skip; skip++)
@@ -198,11 +230,15 @@ void vmctl_fields_print(json_object *o, const char *const *skip)
         json_object_object_foreach(o, key, val) {
                 (void)val;
                 if (!key_skipped(key, skip))
-                        width = MAX(width, (int)strlen(key));
+                        width = MAX(width, escaped_width(key) + 1);
         }
         json_object_object_foreach(o, key2, val2) {
-                if (!key_skipped(key2, skip))
-                        printf("%s:%*s %s\n", key2, width - (int)strlen(key2), "", vmctl_json_text(val2));
+                if (key_skipped(key2, skip))
+                        continue;
+                vmctl_fputs_escaped(key2, stdout);
+                put_padded(":", width - escaped_width(key2) + 1);
+                vmctl_fputs_escaped(vmctl_json_text(val2), stdout);
+                putchar('\n');
         }
 }
 
@@ -212,17 +248,20 @@ void vmctl_table_print(const char *const *header, size_t ncols, char **cells, si
 
         ncols = MIN(ncols, ARRAY_SIZE(width));
         for (size_t c = 0; c < ncols; c++) {
-                width[c] = (int)strlen(header[c]);
+                width[c] = escaped_width(header[c]);
                 for (size_t row = 0; row < nrows; row++)
-                        width[c] = MAX(width[c], (int)strlen(cells[row * ncols + c]));
+                        width[c] = MAX(width[c], escaped_width(cells[row * ncols + c]));
         }
         for (size_t row = 0; row <= nrows; row++)
                 for (size_t c = 0; c < ncols; c++) {
                         const char *cell = row == 0 ? header[c] : cells[(row - 1) * ncols + c];
 
-                        if (c + 1 < ncols)
-                                printf("%-*s  ", width[c], cell);
-                        else
-                                printf("%s\n", cell);
+                        if (c + 1 < ncols) {
+                                put_padded(cell, width[c]);
+                                fputs("  ", stdout);
+                        } else {
+                                vmctl_fputs_escaped(cell, stdout);
+                                putchar('\n');
+                        }
                 }
 }

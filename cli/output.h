@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include "macros.h"
 #include <stddef.h>
+#include <stdio.h>
 #include <systemd/sd-bus.h>
 
 static inline void json_object_putp(json_object **o)
@@ -30,6 +31,9 @@ void vmctl_fields_print(json_object *o, const char *const *skip);
 
 /* A value as text for the human output: strings bare, the rest as JSON. Borrowed from o. */
 const char *vmctl_json_text(json_object *o);
+
+/* Writes s with its control characters as \xNN (text from hvd goes to a terminal). */
+void vmctl_fputs_escaped(const char *s, FILE *f);
 
 /* Prints a table with ncols columns: header then nrows rows of cells (row-major), left-aligned
  * and padded to the widest cell of each column. */

@@ -68,6 +68,16 @@ printf '{"name": "caf\303\251", "vcpus": 1}' > "$tmp/utf8.json"
 expect 0 "define: valid UTF-8 name" $V define "$tmp/utf8.json"
 expect 0 "status of a UTF-8 name" $V status "café"
 expect 0 "undefine a UTF-8 name" $V undefine "café"
+printf '{"name": "evil\\u001b[2J"}' > "$tmp/evil.json"
+expect 0 "define: a name with an escape sequence" $V define "$tmp/evil.json"
+out_has 'Defined VM evil\x1b[2J' "define: the name is printed escaped"
+expect 0 "list with that VM" $V list
+out_has 'evil\x1b[2J  shutoff' "list: control characters escaped, columns kept"
+expect 0 "status with that VM" $V status "$(printf 'evil\033[2J')"
+out_has 'Name:        evil\x1b[2J' "status: escaped"
+expect 0 "list --json with that VM" $V --json list
+json 'any(v["Name"] == "evil\x1b[2J" for v in j)' "list --json: the name exact (JSON escapes it)"
+expect 0 "undefine it" $V undefine "$(printf 'evil\033[2J')"
 : > "$tmp/empty.json"
 expect 5 "define: empty file" $V define "$tmp/empty.json"
 
@@ -213,4 +223,22 @@ cmp -s "$tmp/out" "$tmp/list.om" && pass "the same table both ways" || fail "tab
 out_has "db    running  4      2048 MiB" "list: sorted, with details"
 expect 0 "list --json" $V --json list
 cmp -s "$tmp/out" "$tmp/list-json.om" && pass "the same JSON both ways" || fail "JSON differs"
+
+echo "== a server that breaks the contract"
+fake_restart --hostile
+expect 0 "host: properties of every type" $V host
+out_has 'Nested:  {"inner":{"deep":-7},"list":["a","\"quoted\""],"pair":[1,true]}' "host: nested containers as JSON text"
+out_has 'Structs: [["x",1,18446744073709551615],["",0,0]]' "host: structures, uint64 max"
+out_has "Bytes:   [0,1,255]" "host: bytes"
+out_has 'IntKeys: {"-1":-9223372036854775808,"2":9223372036854775807}' "host: dictionaries with integer keys"
+out_has 'Text:    control\x01\x0acharacters' "host: control characters from hvd are escaped"
+expect 0 "host --json" $V --json host
+json 'j["Nested"]["inner"]["deep"] == -7 and j["Nested"]["list"] == ["a", "\"quoted\""] and j["Structs"][0][2] == 2**64 - 1 and j["Double"] == 0.5 and j["Text"] == "control\x01\ncharacters"' \
+        "host --json: values survive the trip"
+expect 1 "list: ListVMs of the wrong type" $V list
+err_has "vmctl: list: unexpected reply from hvd" "list: an error, not a crash"
+for verb in status start console shutdown; do
+        expect 1 "$verb: GetVM of the wrong type" $V $verb vm
+        err_has "vmctl: $verb vm: unexpected reply from hvd" "$verb: an error, not a crash"
+done
 finish

@@ -447,11 +447,56 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_END
 };
 
+/* --hostile: a server that breaks the contract, to check vmctl copes: replies of the wrong
+ * type, and properties of every D-Bus type nested in each other. */
+static int hostile_list(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        return sd_bus_reply_method_return(m, "as", 2, "not", "structs");
+}
+
+static int hostile_get_vm(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        return sd_bus_reply_method_return(m, "s", "/not/an/object/path/type");
+}
+
+static int hostile_property(sd_bus *b, const char *path, const char *iface, const char *property,
+                            sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        static const uint8_t bytes[] = { 0, 1, 255 };
+
+        if (strcmp(property, "Nested") == 0)
+                return sd_bus_message_append(reply, "a{sv}", 3, "inner", "v", "a{sv}", 1, "deep", "v", "v", "i", -7,
+                                             "list", "as", 2, "a", "\"quoted\"", "pair", "(ub)", 1, 1);
+        if (strcmp(property, "Structs") == 0)
+                return sd_bus_message_append(reply, "a(sut)", 2, "x", 1, UINT64_MAX, "", 0, 0);
+        if (strcmp(property, "Bytes") == 0)
+                return sd_bus_message_append_array(reply, 'y', bytes, sizeof(bytes));
+        if (strcmp(property, "IntKeys") == 0)
+                return sd_bus_message_append(reply, "a{ix}", 2, -1, INT64_MIN, 2, INT64_MAX);
+        if (strcmp(property, "Double") == 0)
+                return sd_bus_message_append(reply, "d", 0.5);
+        return sd_bus_message_append(reply, "s", "control\x01\ncharacters");
+}
+
+static const sd_bus_vtable hostile_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD("ListVMs", "", "as", hostile_list, 0),
+        SD_BUS_METHOD("GetVM", "s", "s", hostile_get_vm, 0),
+        SD_BUS_PROPERTY("Nested", "a{sv}", hostile_property, 0, 0),
+        SD_BUS_PROPERTY("Structs", "a(sut)", hostile_property, 0, 0),
+        SD_BUS_PROPERTY("Bytes", "ay", hostile_property, 0, 0),
+        SD_BUS_PROPERTY("IntKeys", "a{ix}", hostile_property, 0, 0),
+        SD_BUS_PROPERTY("Double", "d", hostile_property, 0, 0),
+        SD_BUS_PROPERTY("Text", "s", hostile_property, 0, 0),
+        SD_BUS_VTABLE_END
+};
+
 int main(int argc, char **argv)
 {
         /* hvd serves an ObjectManager at /org/hvd1; --no-object-manager leaves it out, for
          * vmctl list's fallback to ListVMs */
         bool object_manager = !(argc > 1 && strcmp(argv[1], "--no-object-manager") == 0);
+        bool hostile = argc > 1 && strcmp(argv[1], "--hostile") == 0;
         sd_event *event = NULL;
         sigset_t mask;
         int r;
@@ -472,8 +517,9 @@ int main(int argc, char **argv)
         if (r >= 0)
                 r = sd_bus_set_exit_on_disconnect(bus, 1);
         if (r >= 0)
-                r = sd_bus_add_object_vtable(bus, NULL, "/org/hvd1", "org.hvd1.Manager", manager_vtable, NULL);
-        if (r >= 0 && object_manager)
+                r = sd_bus_add_object_vtable(bus, NULL, "/org/hvd1", "org.hvd1.Manager",
+                                             hostile ? hostile_vtable : manager_vtable, NULL);
+        if (r >= 0 && object_manager && !hostile)
                 r = sd_bus_add_object_manager(bus, NULL, "/org/hvd1");
         if (r >= 0)
                 r = sd_bus_request_name(bus, "org.hvd1", 0);
