@@ -35,6 +35,7 @@ cleanup() {
         rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM HUP
 
 cat > "$tmp/bus.conf" <<CONF
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"

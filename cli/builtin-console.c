@@ -8,7 +8,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <termios.h>
 #include <time.h>
@@ -72,30 +74,48 @@ static int console_log(struct vmctl *v, const char *name, const char *path)
         return VMCTL_EXIT_OK;
 }
 
-enum relay_end { RELAY_DETACHED, RELAY_CLOSED, RELAY_TIMEOUT, RELAY_SIGNAL, RELAY_INPUT_GONE, RELAY_ERROR };
+enum relay_end {
+        RELAY_DETACHED,    /* Ctrl-] */
+        RELAY_CLOSED,      /* hvd closed the console */
+        RELAY_TIMEOUT,     /* --timeout */
+        RELAY_SIGNAL,      /* signo */
+        RELAY_INPUT_GONE,  /* the terminal hung up */
+        RELAY_OUTPUT_GONE, /* our reader left (EPIPE), as in `vmctl console vm | grep -m1 x` */
+        RELAY_ERROR,       /* error */
+};
 
+/* Both directions go through a bounded buffer and every fd is polled for what it is ready
+ * for, so no write blocks the loop: Ctrl-], signals and --timeout are always seen, even when
+ * the guest takes no input or our reader stalls. stdin and stdout stay blocking (they may be
+ * the user's terminal, shared with the shell): we write to stdout only after POLLOUT and at
+ * most PIPE_BUF bytes at a time, and use MSG_DONTWAIT on the socket. */
 struct relay {
         int sock, sigfd;
         bool tty, input_open;
         uint64_t deadline; /* CLOCK_MONOTONIC µs, 0: none */
         int signo, error;  /* for RELAY_SIGNAL, RELAY_ERROR (-errno) */
+        char to_guest[4096];
+        size_t to_guest_len;
+        char to_user[16384];
+        size_t to_user_off, to_user_len;
 };
 
-/* Input → socket. Returns true when the relay ends. */
-static bool relay_input(struct relay *rl, enum relay_end *end)
+static bool relay_fail(struct relay *rl, int error, enum relay_end *end)
 {
-        char buf[4096];
-        ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
-        const char *esc;
-        int r;
+        rl->error = error;
+        *end = RELAY_ERROR;
+        return true;
+}
 
-        if (n < 0) {
-                if (errno == EINTR || errno == EAGAIN)
-                        return false;
-                rl->error = -errno;
-                *end = RELAY_ERROR;
-                return true;
-        }
+/* stdin → to_guest. Returns true when the relay ends. */
+static bool relay_read_input(struct relay *rl, enum relay_end *end)
+{
+        size_t room = sizeof(rl->to_guest) - rl->to_guest_len;
+        char *buf = rl->to_guest + rl->to_guest_len, *esc;
+        ssize_t n = read(STDIN_FILENO, buf, room);
+
+        if (n < 0)
+                return errno == EINTR || errno == EAGAIN ? false : relay_fail(rl, -errno, end);
         if (n == 0) {
                 /* a pipe's end: keep reading the guest; a terminal's: its owner left */
                 rl->input_open = false;
@@ -106,16 +126,7 @@ static bool relay_input(struct relay *rl, enum relay_end *end)
                 return false;
         }
         esc = rl->tty ? memchr(buf, CONSOLE_ESCAPE, n) : NULL;
-        r = write_all(rl->sock, buf, esc ? (size_t)(esc - buf) : (size_t)n);
-        if (r == -EPIPE || r == -ECONNRESET) {
-                *end = RELAY_CLOSED;
-                return true;
-        }
-        if (r < 0) {
-                rl->error = r;
-                *end = RELAY_ERROR;
-                return true;
-        }
+        rl->to_guest_len += esc ? (size_t)(esc - buf) : (size_t)n;
         if (esc) {
                 *end = RELAY_DETACHED;
                 return true;
@@ -123,12 +134,29 @@ static bool relay_input(struct relay *rl, enum relay_end *end)
         return false;
 }
 
-/* Socket → output. Returns true when the relay ends. */
-static bool relay_output(struct relay *rl, enum relay_end *end)
+/* to_guest → socket. */
+static bool relay_write_guest(struct relay *rl, enum relay_end *end)
 {
-        char buf[16384];
-        ssize_t n = read(rl->sock, buf, sizeof(buf));
-        int r;
+        ssize_t n = send(rl->sock, rl->to_guest, rl->to_guest_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+        if (n < 0) {
+                if (errno == EINTR || errno == EAGAIN)
+                        return false;
+                if (errno == EPIPE || errno == ECONNRESET) {
+                        *end = RELAY_CLOSED;
+                        return true;
+                }
+                return relay_fail(rl, -errno, end);
+        }
+        memmove(rl->to_guest, rl->to_guest + n, rl->to_guest_len - n);
+        rl->to_guest_len -= n;
+        return false;
+}
+
+/* socket → to_user (only when it is empty). */
+static bool relay_read_guest(struct relay *rl, enum relay_end *end)
+{
+        ssize_t n = recv(rl->sock, rl->to_user, sizeof(rl->to_user), MSG_DONTWAIT);
 
         if (n < 0) {
                 if (errno == EINTR || errno == EAGAIN)
@@ -137,20 +165,33 @@ static bool relay_output(struct relay *rl, enum relay_end *end)
                         *end = RELAY_CLOSED;
                         return true;
                 }
-                rl->error = -errno;
-                *end = RELAY_ERROR;
-                return true;
+                return relay_fail(rl, -errno, end);
         }
         if (n == 0) {
                 *end = RELAY_CLOSED;
                 return true;
         }
-        r = write_all(STDOUT_FILENO, buf, n);
-        if (r < 0) {
-                rl->error = r;
-                *end = RELAY_ERROR;
-                return true;
+        rl->to_user_off = 0;
+        rl->to_user_len = n;
+        return false;
+}
+
+/* to_user → stdout, at most PIPE_BUF bytes after POLLOUT so the write cannot block. */
+static bool relay_write_user(struct relay *rl, enum relay_end *end)
+{
+        ssize_t n = write(STDOUT_FILENO, rl->to_user + rl->to_user_off, MIN(rl->to_user_len, (size_t)PIPE_BUF));
+
+        if (n < 0) {
+                if (errno == EINTR || errno == EAGAIN)
+                        return false;
+                if (errno == EPIPE) {
+                        *end = RELAY_OUTPUT_GONE;
+                        return true;
+                }
+                return relay_fail(rl, -errno, end);
         }
+        rl->to_user_off += n;
+        rl->to_user_len -= n;
         return false;
 }
 
@@ -159,9 +200,14 @@ static enum relay_end relay_run(struct relay *rl)
         enum relay_end end = RELAY_ERROR;
 
         for (;;) {
-                struct pollfd pfd[3] = {
-                        { .fd = rl->input_open ? STDIN_FILENO : -1, .events = POLLIN },
-                        { .fd = rl->sock, .events = POLLIN },
+                short in_events = rl->input_open && rl->to_guest_len < sizeof(rl->to_guest) ? POLLIN : 0;
+                short sock_events = (rl->to_user_len == 0 ? POLLIN : 0) | (rl->to_guest_len > 0 ? POLLOUT : 0);
+                short out_events = rl->to_user_len > 0 ? POLLOUT : 0;
+                /* an fd we want nothing from is left out: its POLLHUP would wake us for ever */
+                struct pollfd pfd[4] = {
+                        { .fd = in_events ? STDIN_FILENO : -1, .events = in_events },
+                        { .fd = sock_events ? rl->sock : -1, .events = sock_events },
+                        { .fd = out_events ? STDOUT_FILENO : -1, .events = out_events },
                         { .fd = rl->sigfd, .events = POLLIN },
                 };
                 int timeout_ms = -1, r;
@@ -180,7 +226,7 @@ static enum relay_end relay_run(struct relay *rl)
                         rl->error = -errno;
                         return RELAY_ERROR;
                 }
-                if (pfd[2].revents) {
+                if (pfd[3].revents) {
                         struct signalfd_siginfo si;
 
                         if (read(rl->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
@@ -188,11 +234,18 @@ static enum relay_end relay_run(struct relay *rl)
                                 return RELAY_SIGNAL;
                         }
                 }
-                /* guest output first: what the guest said before closing still gets out */
-                if (pfd[1].revents && relay_output(rl, &end))
+                if (pfd[2].revents && relay_write_user(rl, &end))
                         return end;
-                if (pfd[0].revents && relay_input(rl, &end))
+                if ((pfd[1].revents & POLLOUT) && relay_write_guest(rl, &end))
                         return end;
+                /* POLLHUP/POLLERR too: the read says whether the console closed */
+                if ((pfd[1].revents & ~POLLOUT) && rl->to_user_len == 0 && relay_read_guest(rl, &end))
+                        return end;
+                if (pfd[0].revents && relay_read_input(rl, &end)) {
+                        if (end == RELAY_DETACHED && rl->to_guest_len > 0)
+                                (void)relay_write_guest(rl, &end); /* what was typed before ^] */
+                        return end;
+                }
         }
 }
 
@@ -246,6 +299,15 @@ static int console_attach(struct vmctl *v, const char *name, const char *path)
         }
 
         end = relay_run(&rl);
+        /* what the guest said before the end still reaches the user, unless our reader
+         * stalls for a second */
+        while (end != RELAY_ERROR && end != RELAY_OUTPUT_GONE && rl.to_user_len > 0) {
+                struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
+                enum relay_end ignored;
+
+                if (poll(&pfd, 1, 1000) <= 0 || relay_write_user(&rl, &ignored))
+                        break;
+        }
 
         if (rl.tty) {
                 (void)tcsetattr(STDIN_FILENO, TCSANOW, &saved);
@@ -255,6 +317,7 @@ static int console_attach(struct vmctl *v, const char *name, const char *path)
         case RELAY_DETACHED:
         case RELAY_TIMEOUT:
         case RELAY_INPUT_GONE:
+        case RELAY_OUTPUT_GONE:
                 return VMCTL_EXIT_OK;
         case RELAY_CLOSED:
                 if (rl.tty)

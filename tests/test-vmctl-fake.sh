@@ -193,6 +193,46 @@ else
 fi
 exec 7>&-
 
+# watch PID WHAT: PID must end by itself within 10 s with status 0 (else it is killed: fail)
+watch() {
+        i=0
+        while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+        if kill -0 "$1" 2>/dev/null; then
+                kill -9 "$1"; wait "$1" 2>/dev/null; fail "$2: still running after 10 s"
+                return
+        fi
+        wrc=0; wait "$1" || wrc=$?
+        [ $wrc -eq ${3:-0} ] && pass "$2 (exit $wrc)" || fail "$2: exit $wrc, expected ${3:-0}"
+}
+# The reader leaves (EPIPE): vmctl ends quietly with 0, its input still flowing.
+$V start web
+( yes | $V console web 2>"$tmp/epipe.err" &
+  echo $! >"$tmp/epipe.pid"; st=0; wait $! || st=$?; echo $st >"$tmp/epipe.rc" ) | head -c 3 >/dev/null &
+i=0
+while [ ! -s "$tmp/epipe.rc" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+if [ -s "$tmp/epipe.rc" ]; then
+        [ "$(cat "$tmp/epipe.rc")" = 0 ] && pass "console ends with 0 when its reader leaves" \
+                || fail "console exit $(cat "$tmp/epipe.rc") when its reader left: $(cat "$tmp/epipe.err")"
+        [ -s "$tmp/epipe.err" ] && fail "... not quietly: $(cat "$tmp/epipe.err")" || pass "... quietly"
+else
+        fail "console still runs 10 s after its reader left"
+        kill "$(cat "$tmp/epipe.pid")"
+fi
+$V stop web
+
+# A guest that never reads: megabytes of input cannot block vmctl past --timeout or a signal.
+printf '{"name": "deaf", "deaf": true}' > "$tmp/deaf.json"
+$V define "$tmp/deaf.json" >/dev/null && $V start deaf
+head -c 4000000 /dev/zero > "$tmp/zeros"
+$V console --timeout 1 deaf <"$tmp/zeros" >/dev/null 2>"$tmp/deaf.err" &
+watch $! "console to a deaf guest ends at --timeout"
+$V console deaf <"$tmp/zeros" >/dev/null 2>"$tmp/deaf.err" &
+cpid=$!
+sleep 0.5
+kill -TERM "$cpid"
+watch "$cpid" "console to a deaf guest ends on SIGTERM" 143
+$V stop deaf >/dev/null && $V undefine deaf
+
 echo "== console on a terminal"
 expect 0 "start web" $V start web
 if pty_check web detach "ping" "ping" >"$tmp/pty.out" 2>&1; then pass "console on a terminal, Ctrl-]"; else fail "console on a terminal, Ctrl-]"; fi

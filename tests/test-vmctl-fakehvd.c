@@ -4,7 +4,8 @@
  * Not a test by itself: tests/test-vmctl-fake.sh runs it on a private dbus-daemon.
  *
  * Definitions are JSON: {"name": s, "vcpus": n, "memory_mib": n} plus test knobs:
- * "ignore_shutdown": true (Shutdown answers Timeout), "error": "<org.hvd1.Error.X>" (DefineVM
+ * "ignore_shutdown": true (Shutdown answers Timeout), "deaf": true (the guest never reads
+ * its console), "error": "<org.hvd1.Error.X>" (DefineVM
  * answers that error, to check vmctl's mapping). The "guest" echoes console input back and
  * logs everything it prints. With --no-object-manager, /org/hvd1 has no ObjectManager. */
 #include <errno.h>
@@ -33,6 +34,7 @@ struct vm {
         uint32_t vcpus;
         uint64_t memory_mib;
         bool ignore_shutdown;
+        bool deaf; /* the guest never reads its console (backpressure on vmctl) */
         sd_bus_slot *slot;
         sd_event_source *consoles[MAX_CONSOLES];
         char log[LOG_MAX];
@@ -211,6 +213,8 @@ static int method_open_console(sd_bus_message *m, void *userdata, sd_bus_error *
                 return r;
         }
         sd_event_source_set_io_fd_own(vm->consoles[slot], 1);
+        if (vm->deaf)
+                sd_event_source_set_enabled(vm->consoles[slot], SD_EVENT_OFF);
         return sd_bus_reply_method_return(m, "h", theirs);
 }
 
@@ -344,6 +348,7 @@ static int method_define(sd_bus_message *m, void *userdata, sd_bus_error *error)
         vm->vcpus = json_object_object_get_ex(def, "vcpus", &val) ? json_object_get_int(val) : 1;
         vm->memory_mib = json_object_object_get_ex(def, "memory_mib", &val) ? json_object_get_int64(val) : 128;
         vm->ignore_shutdown = json_object_object_get_ex(def, "ignore_shutdown", &val) && json_object_get_boolean(val);
+        vm->deaf = json_object_object_get_ex(def, "deaf", &val) && json_object_get_boolean(val);
         json_object_put(def);
         return sd_bus_reply_method_return(m, "o", vm->path);
 }

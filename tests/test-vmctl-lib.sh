@@ -12,6 +12,7 @@ cleanup() {
         rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM HUP
 failures=0
 
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
