@@ -22,7 +22,8 @@ finish() {
         exit 0
 }
 
-# Starts a private session dbus-daemon and exports DBUS_SESSION_BUS_ADDRESS.
+# Starts a private session dbus-daemon and exports DBUS_SESSION_BUS_ADDRESS ($bus_extra goes
+# into its configuration).
 bus_start() {
         local daemon=${DBUS_DAEMON:-} i
         [ -n "$daemon" ] || daemon=$(command -v dbus-daemon || true)
@@ -38,6 +39,7 @@ bus_start() {
     <allow eavesdrop="true"/>
     <allow own="*"/>
   </policy>
+  ${bus_extra:-}
 </busconfig>
 CONF
         "$daemon" --config-file="$tmp/bus.conf" --nofork --nosyslog --print-address=3 \

@@ -25,4 +25,20 @@ for cmd in "$@"; do
 done
 expect 8 "--address" "$VMCTL" --address "$DBUS_SESSION_BUS_ADDRESS" start a
 err_has "vmctl: start a: hvd is not running" "--address: message names verb and VM"
+
+# A bus whose policy forbids calling hvd: exit 6, access denied, not 8.
+kill "${pids##* }"
+bus_extra='<policy context="default"><deny send_destination="org.hvd1"/></policy>'
+bus_start
+"$FAKEHVD" 2>"$tmp/fakehvd.log" &
+pids="$pids $!"
+i=0
+while [ $i -lt 100 ]; do
+        run "$VMCTL" --user list
+        [ "$rc" -ne 8 ] && break
+        sleep 0.05; i=$((i + 1))
+done
+expect 6 "list, denied by the bus policy" "$VMCTL" --user list
+err_has "vmctl: list: the bus policy does not let you call hvd" "denied: a message for people"
+expect 6 "start, denied by the bus policy" "$VMCTL" --user start a
 finish
