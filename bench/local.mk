@@ -24,6 +24,16 @@ bench-locks: bench/bench-locks$(EXEEXT)
 	$(builddir)/bench/bench-locks$(EXEEXT) --json
 .PHONY: bench-locks
 
+# ---- vm helper: kick latency and boot time (bench-kick, bench-boot) ----
+noinst_PROGRAMS += bench/bench-kick bench/bench-boot
+bench_bench_kick_SOURCES = bench/bench-kick.c tests/test-vm-guest.c tests/test-vm-guest.h
+bench_bench_kick_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS) -I$(top_srcdir)/tests
+bench_bench_kick_LDADD = lib/hvcore/libhvcore-internal.la $(URCU_LIBS) $(PTHREAD_LIBS)
+bench_bench_boot_SOURCES = bench/bench-boot.c
+bench_bench_boot_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
+bench_bench_boot_LDADD = lib/hvcore/libhvcore-internal.la $(URCU_LIBS) $(PTHREAD_LIBS)
+EXTRA_DIST += bench/bench-vm.sh
+
 # --- bench-vmctl (owned by the cli area) ----------------------------------------------------
 # `vmctl list` wall time against hvd --user (or the fake org.hvd1) on a private bus, with
 # /bin/true and vmctl --version as baselines; prints a table and JSON (bench/bench-vmctl.json).

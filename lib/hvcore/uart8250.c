@@ -390,16 +390,17 @@ struct hv_uart *hv_uart_free(struct hv_uart *u)
         return NULL;
 }
 
-void hv_uart_io(struct hv_uart *u, uint16_t offset, bool is_write, uint8_t *data)
+int hv_uart_io(struct hv_uart *u, uint16_t offset, bool is_write, uint8_t *data)
 {
         if (!u || !data)
-                return;
+                return -EINVAL;
         hv_mutex_lock(&u->lock);
         if (is_write)
                 uart_write(u, offset, *data);
         else
                 *data = uart_read(u, offset);
         uart_unlock_and_flush(u);
+        return 0;
 }
 
 size_t hv_uart_receive(struct hv_uart *u, const uint8_t *buf, size_t len)

@@ -42,8 +42,9 @@ int hv_uart_new(const struct hv_uart_ops *ops, void *opaque, struct hv_uart **re
 struct hv_uart *hv_uart_free(struct hv_uart *u);
 
 /* One byte-wide guest access at offset 0..7 from the base. A read stores the value in *data;
- * offsets outside the range read 0xff and ignore writes. */
-void hv_uart_io(struct hv_uart *u, uint16_t offset, bool is_write, uint8_t *data);
+ * offsets outside the range read 0xff and ignore writes. Returns 0, or -EINVAL for a NULL
+ * u or data (a caller's bug, never the guest's: every guest access succeeds). */
+int hv_uart_io(struct hv_uart *u, uint16_t offset, bool is_write, uint8_t *data);
 
 /* Host -> guest: puts up to len bytes into the RX FIFO and returns how many it took (0 while
  * the FIFO is full or in loopback mode, where the serial input is disconnected). Never causes

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The vCPU object (internal): its KVM fd and kvm_run page, the request bitmap and mode word
+ * (request.c), its wait queue, and the thread running the KVM_RUN loop (vcpu.c). */
+#pragma once
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lock.h"
+
+struct hv_vm;
+struct kvm_run;
+
+struct hv_vcpu {
+        struct hv_vm *vm;
+        uint32_t index;
+        int fd;
+        struct kvm_run *run;
+        size_t run_size;
+
+        /* request.c: the bitmap, mode word (mode | entry generation << 2), WAIT waiters */
+        _Atomic uint64_t requests;
+        _Atomic uint32_t mode_word;
+        _Atomic uint32_t mode_waiters;
+        _Atomic pthread_t tid; /* written by the thread before its first IN_GUEST_MODE */
+
+        /* Wait queue of a sleeping (parked) vCPU: a leaf lock below every hvd lock class,
+         * like the kernel's wait-queue spinlock, so it is a plain pthread mutex. */
+        pthread_mutex_t wq_lock;
+        pthread_cond_t wq_cond;
+        _Atomic bool wq_waiting;
+
+        /* vcpu->mutex: held by the thread while it runs, dropped while parked. */
+        struct hv_mutex mutex;
+        pthread_t thread;
+        bool thread_started;
+        _Atomic bool parked; /* out of guest mode and asleep until the VM runs again */
+        _Atomic bool exited; /* the thread left its loop (stop, VM dead) */
+
+        /* Statistics and the benchmark's hook (read by other threads). */
+        _Atomic uint64_t nr_exits, nr_kicks, nr_intr_exits;
+        _Atomic bool stamp_exits;      /* record exit_ns after every KVM_RUN */
+        _Atomic uint64_t exit_ns;      /* CLOCK_MONOTONIC when KVM_RUN last returned */
+};
+
+/* vcpu.c */
+int hv_vcpu_create(struct hv_vm *vm, uint32_t index, struct hv_vcpu **ret);
+int hv_vcpu_start_thread(struct hv_vcpu *vcpu);
+void hv_vcpu_join(struct hv_vcpu *vcpu);
+struct hv_vcpu *hv_vcpu_destroy(struct hv_vcpu *vcpu);
+uint64_t hv_now_ns(void);

@@ -1,0 +1,699 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The VM object: building it over /dev/kvm (irqchip, PIT, TSS and identity map, guest RAM in
+ * a memfd as memslot 0, devices on the buses, the kernel, the vCPUs) and its lifecycle, which
+ * is requests to the vCPU threads (request.c): start and resume are UNBLOCK, pause is PAUSE
+ * with WAIT and then waiting until every vCPU parked, stop is STOP and a join, a crash is
+ * VM_DEAD. Every wait here is bounded by a kick, none by the guest. */
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/kvm.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "debug-exit.h"
+#include "kvm.h"
+#include "macros.h"
+#include "pvh.h"
+#include "request.h"
+#include "vcpu.h"
+#include "vm-internal.h"
+#include "vm-serial.h"
+
+
+#define HV_TSS_ADDR 0xfffbd000u
+#define HV_IDENTITY_MAP_ADDR 0xfffbc000u
+#define HV_RAM_MAX_MIB 3072u /* below the 32-bit PCI hole, for now */
+#define HV_PARK_TIMEOUT_NS (5ull * 1000000000ull)
+
+static const char *const state_names[_HV_VM_STATE_MAX] = {
+        [HV_VM_STATE_CREATED] = "created", [HV_VM_STATE_RUNNING] = "running",
+        [HV_VM_STATE_PAUSED] = "paused",   [HV_VM_STATE_STOPPED] = "stopped",
+        [HV_VM_STATE_CRASHED] = "crashed",
+};
+
+HV_EXPORT const char *hv_vm_state_to_string(enum hv_vm_state s)
+{
+        return s >= 0 && s < _HV_VM_STATE_MAX ? state_names[s] : NULL;
+}
+
+static _Thread_local char error_buf[256];
+
+static const char *set_error(const char *fmt, ...) _printf_(1, 2);
+static const char *set_error(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(error_buf, sizeof(error_buf), fmt, ap);
+        va_end(ap);
+        return error_buf;
+}
+
+/* Called with state_mutex held. */
+static void state_set_locked(struct hv_vm *vm, enum hv_vm_state s, const char *reason)
+{
+        vm->state = s;
+        snprintf(vm->reason, sizeof(vm->reason), "%s", reason ? reason : "");
+}
+
+static void state_set(struct hv_vm *vm, enum hv_vm_state s, const char *reason)
+{
+        pthread_mutex_lock(&vm->state_mutex);
+        state_set_locked(vm, s, reason);
+        pthread_mutex_unlock(&vm->state_mutex);
+}
+
+HV_EXPORT enum hv_vm_state hv_vm_get_state(struct hv_vm *vm)
+{
+        pthread_mutex_lock(&vm->state_mutex);
+        enum hv_vm_state s = vm->state;
+        pthread_mutex_unlock(&vm->state_mutex);
+        return s;
+}
+
+HV_EXPORT void hv_vm_get_state_reason(struct hv_vm *vm, char *buf, size_t len)
+{
+        if (!len)
+                return;
+        pthread_mutex_lock(&vm->state_mutex);
+        snprintf(buf, len, "%s", vm->reason);
+        pthread_mutex_unlock(&vm->state_mutex);
+}
+
+/* A vCPU thread reports a guest-caused end: the first one wins, the others are told to
+ * leave their loops. Never takes vm->lock (the caller holds vcpu->mutex). */
+static void vm_guest_event(struct hv_vm *vm, enum hv_vm_state s, unsigned req, const char *reason)
+{
+        bool first = false;
+        pthread_mutex_lock(&vm->state_mutex);
+        if (vm->state == HV_VM_STATE_RUNNING || vm->state == HV_VM_STATE_PAUSED) {
+                state_set_locked(vm, s, reason);
+                first = true;
+        }
+        pthread_mutex_unlock(&vm->state_mutex);
+        hv_make_all_vcpus_request(vm, req);
+        if (first && vm->callbacks.state_changed)
+                vm->callbacks.state_changed(vm, s, reason, vm->userdata);
+}
+
+void hv_vm_guest_stopped(struct hv_vm *vm, const char *reason)
+{
+        vm_guest_event(vm, HV_VM_STATE_STOPPED, HV_REQ_STOP, reason);
+}
+
+void hv_vm_crashed(struct hv_vm *vm, const char *reason)
+{
+        vm_guest_event(vm, HV_VM_STATE_CRASHED, HV_REQ_VM_DEAD, reason);
+}
+
+void hv_vm_notify_parked(struct hv_vm *vm)
+{
+        pthread_mutex_lock(&vm->state_mutex);
+        pthread_cond_broadcast(&vm->park_cond);
+        pthread_mutex_unlock(&vm->state_mutex);
+}
+
+int hv_vm_set_irq_line(struct hv_vm *vm, uint32_t irq, bool level)
+{
+        /* KVM_IRQ_LINE is safe from any thread; it is called from a device's leaf lock, so
+         * no hvd lock is taken here (irq_lock guards routing changes) */
+        struct kvm_irq_level l = { .irq = irq, .level = level };
+        if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &l) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* ---- debug-exit device (port 0xf4, QEMU isa-debug-exit compatible) */
+
+static void debug_exit_exit(void *opaque, uint32_t code)
+{
+        struct hv_vm *vm = opaque;
+        uint32_t status = hv_debug_exit_status(code);
+        vm->exit_code = (int32_t)status;
+        char reason[80];
+        snprintf(reason, sizeof(reason), "guest exited with code %" PRIu32 " (status %" PRIu32 ")", code, status);
+        hv_vm_guest_stopped(vm, reason);
+}
+
+static const struct hv_debug_exit_ops debug_exit_dev_ops = { .exit = debug_exit_exit };
+
+static int debug_exit_read(void *opaque, uint64_t offset, uint8_t *data, uint32_t len)
+{
+        struct hv_vm *vm = opaque;
+        hv_debug_exit_io(vm->debug_exit, (uint16_t)offset, false, data, len);
+        return 0;
+}
+
+static int debug_exit_write(void *opaque, uint64_t offset, const uint8_t *data, uint32_t len)
+{
+        struct hv_vm *vm = opaque;
+        uint8_t buf[8];
+        memcpy(buf, data, MIN(len, (uint32_t)sizeof(buf)));
+        hv_debug_exit_io(vm->debug_exit, (uint16_t)offset, true, buf, MIN(len, (uint32_t)sizeof(buf)));
+        return 0;
+}
+
+static const struct hv_io_ops debug_exit_ops = { .read = debug_exit_read, .write = debug_exit_write };
+
+static int debug_exit_attach(struct hv_vm *vm)
+{
+        int r = hv_debug_exit_new(&debug_exit_dev_ops, vm, &vm->debug_exit);
+        if (r < 0)
+                return r;
+        return hv_bus_register(vm, HV_BUS_PIO, HV_DEBUG_EXIT_PORT, HV_DEBUG_EXIT_SIZE, &debug_exit_ops, vm);
+}
+
+/* ---- building */
+
+static int kvm_vm_create(struct hv_vm *vm, const char **ret_error)
+{
+        vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+        if (vm->vm_fd < 0) {
+                int r = negative_errno();
+                *ret_error = set_error("KVM_CREATE_VM failed: %s", strerror(-r));
+                return r;
+        }
+        uint64_t idmap = HV_IDENTITY_MAP_ADDR;
+        const char *what = NULL;
+        if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)HV_TSS_ADDR) < 0)
+                what = "KVM_SET_TSS_ADDR";
+        else if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
+                what = "KVM_SET_IDENTITY_MAP_ADDR";
+        else if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+                what = "KVM_CREATE_IRQCHIP";
+        if (what) {
+                int r = negative_errno();
+                *ret_error = set_error("%s failed: %s", what, strerror(-r));
+                vm->vm_fd = safe_close(vm->vm_fd);
+                return r;
+        }
+        return 0;
+}
+
+/* Slow KVM calls run on helper threads while this thread loads the kernel and creates the
+ * vCPUs: on kvm_pvm here the first memslot of a VM costs 4-16 ms (the second 0.1 ms), and
+ * KVM_CREATE_PIT2 starts a kernel thread (0.1-50 ms under load). They take different kernel
+ * locks (slots_lock, kvm->lock) than each other's work, so they overlap. */
+struct vm_job {
+        struct hv_vm *vm;
+        int (*fn)(struct hv_vm *vm);
+        int r;
+        bool threaded;
+        pthread_t thread;
+};
+
+static void *vm_job_run(void *arg)
+{
+        struct vm_job *j = arg;
+        j->r = j->fn(j->vm);
+        return NULL;
+}
+
+static void vm_job_start(struct vm_job *j, struct hv_vm *vm, int (*fn)(struct hv_vm *vm))
+{
+        *j = (struct vm_job){ .vm = vm, .fn = fn };
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        j->threaded = pthread_create(&j->thread, NULL, vm_job_run, j) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (!j->threaded)
+                vm_job_run(j);
+}
+
+static int vm_job_join(struct vm_job *j)
+{
+        if (j->threaded)
+                pthread_join(j->thread, NULL);
+        j->threaded = false;
+        return j->r;
+}
+
+static int pit_create(struct hv_vm *vm)
+{
+        struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+        return ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0 ? negative_errno() : 0;
+}
+
+static int ram_map_first(struct hv_vm *vm)
+{
+        return hv_memslot_set(vm, 0, 0, vm->ram.size, vm->ram.host, 0);
+}
+
+static void ram_mark_dirty(void *opaque, uint64_t gpa, uint64_t len)
+{
+        /* dirty logging is not built yet: nothing records loader writes */
+}
+
+/* Loads the kernel into guest RAM (vCPU 0 is set up for it later). */
+static int vm_load_kernel(struct hv_vm *vm, const char **ret_error)
+{
+        if (!vm->kernel)
+                return 0;
+        struct hv_guest_memory mem = {
+                .host = vm->ram.host, .size = vm->ram.size, .mark_dirty = ram_mark_dirty, .opaque = vm,
+        };
+        char err[200] = "";
+        int r = hv_pvh_load(&mem, vm->kernel, vm->initrd, vm->cmdline, &vm->boot, err, sizeof(err));
+        if (r < 0)
+                *ret_error = set_error("%s", *err ? err : strerror(-r));
+        return r;
+}
+
+/* vCPU 0 at the PVH entry (the others wait for INIT/SIPI); hooks stand in for raw guests. */
+static int vcpus_setup(struct hv_vm *vm, const char **ret_error)
+{
+        int r;
+        if (vm->kernel) {
+                r = hv_pvh_setup_vcpu(vm->vcpus[0]->fd, &vm->boot);
+                if (r < 0) {
+                        *ret_error = set_error("cannot set up vCPU 0 for PVH entry: %s", strerror(-r));
+                        return r;
+                }
+        }
+        if (vm->hooks.setup_vcpu)
+                for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
+                        hv_mutex_lock(&vm->vcpus[i]->mutex);
+                        r = vm->hooks.setup_vcpu(vm, vm->vcpus[i], vm->hooks.opaque);
+                        hv_mutex_unlock(&vm->vcpus[i]->mutex);
+                        if (r < 0) {
+                                *ret_error = set_error("vCPU %" PRIu32 " setup failed: %s", i, strerror(-r));
+                                return r;
+                        }
+                }
+        return 0;
+}
+
+static int vcpus_create(struct hv_vm *vm, const char **ret_error)
+{
+        for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
+                int r = hv_vcpu_create(vm, i, &vm->vcpus[i]);
+                if (r < 0) {
+                        *ret_error = set_error("cannot create vCPU %" PRIu32 ": %s", i, strerror(-r));
+                        return r;
+                }
+        }
+        return 0;
+}
+
+static int threads_start(struct hv_vm *vm, const char **ret_error)
+{
+        for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
+                int r = hv_vcpu_start_thread(vm->vcpus[i]);
+                if (r < 0) {
+                        *ret_error = set_error("cannot start the thread of vCPU %" PRIu32 ": %s", i, strerror(-r));
+                        return r;
+                }
+        }
+        vm->threads_running = true;
+        return 0;
+}
+
+/* Every vCPU leaves its loop (STOP wakes sleepers too) and is joined. */
+static void threads_stop(struct hv_vm *vm)
+{
+        if (!vm->vcpus)
+                return;
+        for (uint32_t i = 0; i < vm->nr_vcpus; i++)
+                if (vm->vcpus[i])
+                        hv_make_request_and_kick(HV_REQ_STOP, vm->vcpus[i]);
+        for (uint32_t i = 0; i < vm->nr_vcpus; i++)
+                if (vm->vcpus[i])
+                        hv_vcpu_join(vm->vcpus[i]);
+        vm->threads_running = false;
+}
+
+static void vcpus_destroy(struct hv_vm *vm)
+{
+        for (uint32_t i = 0; vm->vcpus && i < vm->nr_vcpus; i++)
+                vm->vcpus[i] = hv_vcpu_destroy(vm->vcpus[i]);
+}
+
+/* The KVM side and what lives in guest RAM, first time (fresh RAM, devices) or after a
+ * reset (same RAM memfd zeroed, memslots registered again). vCPU threads start parked. */
+static int vm_build(struct hv_vm *vm, bool first, const char **err)
+{
+        struct vm_job pit, slots;
+        int r = kvm_vm_create(vm, err);
+        if (r < 0)
+                return r;
+        if (first) {
+                r = hv_guest_ram_new(vm->name, vm->config.memory_mib << 20, &vm->ram);
+                if (r < 0) {
+                        *err = set_error("cannot allocate %" PRIu64 " MiB of guest RAM: %s", vm->config.memory_mib,
+                                         strerror(-r));
+                        return r;
+                }
+        } else {
+                r = hv_guest_ram_discard(&vm->ram);
+                if (r < 0) {
+                        *err = set_error("cannot clear guest RAM: %s", strerror(-r));
+                        return r;
+                }
+        }
+        vm_job_start(&pit, vm, pit_create);
+        vm_job_start(&slots, vm, first ? ram_map_first : hv_memslots_register_all);
+        r = vm_load_kernel(vm, err);
+        if (r >= 0)
+                r = vcpus_create(vm, err);
+        if (r >= 0)
+                r = vcpus_setup(vm, err);
+        int k = vm_job_join(&slots);
+        if (k < 0 && r >= 0) {
+                *err = set_error("cannot map guest RAM into the VM: %s", strerror(-k));
+                r = k;
+        }
+        k = vm_job_join(&pit);
+        if (k < 0 && r >= 0) {
+                *err = set_error("KVM_CREATE_PIT2 failed: %s", strerror(-k));
+                r = k;
+        }
+        if (r >= 0 && first) {
+                r = hv_vm_serial_attach(vm);
+                if (r >= 0)
+                        r = debug_exit_attach(vm);
+                if (r < 0)
+                        *err = set_error("cannot attach devices: %s", strerror(-r));
+        }
+        if (r >= 0)
+                r = threads_start(vm, err);
+        return r;
+}
+
+static char *strdup_or_null(const char *s, bool *fail)
+{
+        if (!s)
+                return NULL;
+        char *d = strdup(s);
+        if (!d)
+                *fail = true;
+        return d;
+}
+
+int hv_vm_new_with_hooks(const struct hv_vm_config *config, const struct hv_vm_callbacks *callbacks,
+                         void *userdata, const struct hv_vm_hooks *hooks, struct hv_vm **ret_vm,
+                         const char **ret_error)
+{
+        const char *dummy;
+        const char **err = ret_error ? ret_error : &dummy;
+        int r;
+
+        if (!config || !ret_vm) {
+                *err = set_error("no configuration");
+                return -EINVAL;
+        }
+        if (config->vcpus < 1) {
+                *err = set_error("vcpus must be at least 1");
+                return -EINVAL;
+        }
+        if (config->memory_mib < 1 || config->memory_mib > HV_RAM_MAX_MIB) {
+                *err = set_error("memory_mib must be within 1..%u", HV_RAM_MAX_MIB);
+                return -EINVAL;
+        }
+        if (!config->kernel && !(hooks && hooks->setup_vcpu)) {
+                *err = set_error("no kernel given");
+                return -EINVAL;
+        }
+
+        struct hv_vm *vm = calloc(1, sizeof(*vm));
+        if (!vm) {
+                *err = set_error("out of memory");
+                return -ENOMEM;
+        }
+        vm->kvm_fd = vm->vm_fd = vm->ram.fd = -EBADF;
+        vm->exit_code = -1;
+        hv_mutex_init(&vm->lock, HV_LOCK_VM);
+        hv_mutex_init(&vm->slots_lock, HV_LOCK_SLOTS);
+        hv_mutex_init(&vm->slots_arch_lock, HV_LOCK_SLOTS_ARCH);
+        hv_mutex_init(&vm->irq_lock, HV_LOCK_IRQ);
+        hv_rwlock_init(&vm->mmu_lock, HV_LOCK_MMU);
+        hv_srcu_init(&vm->srcu);
+        pthread_mutex_init(&vm->state_mutex, NULL);
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&vm->park_cond, &ca);
+        pthread_condattr_destroy(&ca);
+        atomic_store(&vm->run_target, HV_RUN_PARK);
+        vm->state = HV_VM_STATE_CREATED;
+
+        bool oom = false;
+        vm->name = strdup_or_null(config->name ? config->name : "vm", &oom);
+        vm->kernel = strdup_or_null(config->kernel, &oom);
+        vm->initrd = strdup_or_null(config->initrd, &oom);
+        vm->cmdline = strdup_or_null(config->cmdline ? config->cmdline : "", &oom);
+        vm->config = *config;
+        vm->config.name = vm->name;
+        vm->config.kernel = vm->kernel;
+        vm->config.initrd = vm->initrd;
+        vm->config.cmdline = vm->cmdline;
+        if (callbacks)
+                vm->callbacks = *callbacks;
+        vm->userdata = userdata;
+        if (hooks)
+                vm->hooks = *hooks;
+        vm->nr_vcpus = config->vcpus;
+        vm->vcpus = calloc(config->vcpus, sizeof(vm->vcpus[0]));
+        if (oom || !vm->vcpus) {
+                *err = set_error("out of memory");
+                r = -ENOMEM;
+                goto fail;
+        }
+
+        r = hv_kvm_open();
+        if (r < 0) {
+                *err = set_error("cannot open %s: %s", HV_KVM_DEVICE, r == -EPROTO ? "unsupported KVM API version" : strerror(-r));
+                goto fail;
+        }
+        vm->kvm_fd = r;
+        const char *missing;
+        r = hv_kvm_check_required_caps(vm->kvm_fd, &missing);
+        if (r < 0) {
+                *err = set_error("KVM lacks %s", missing);
+                goto fail;
+        }
+        int max = hv_kvm_check_cap(vm->kvm_fd, KVM_CAP_MAX_VCPUS);
+        if (max <= 0)
+                max = hv_kvm_check_cap(vm->kvm_fd, KVM_CAP_NR_VCPUS);
+        if (max > 0 && config->vcpus > (uint32_t)max) {
+                *err = set_error("vcpus must be within 1..%d", max);
+                r = -EINVAL;
+                goto fail;
+        }
+        r = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+        if (r < (int)sizeof(struct kvm_run)) {
+                r = r < 0 ? negative_errno() : -EPROTO;
+                *err = set_error("KVM_GET_VCPU_MMAP_SIZE failed");
+                goto fail;
+        }
+        vm->run_size = (size_t)r;
+
+        r = vm_build(vm, true, err);
+        if (r < 0)
+                goto fail;
+        *ret_vm = vm;
+        return 0;
+fail:
+        hv_vm_free(vm);
+        return r;
+}
+
+HV_EXPORT int hv_vm_new(const struct hv_vm_config *config, const struct hv_vm_callbacks *callbacks,
+                        void *userdata, struct hv_vm **ret_vm, const char **ret_error)
+{
+        return hv_vm_new_with_hooks(config, callbacks, userdata, NULL, ret_vm, ret_error);
+}
+
+/* Closing a KVM VM fd destroys the VM in the kernel, 1-20 ms here: a detached thread does it
+ * so that hv_vm_free returns at once (nothing of ours is left to touch by then). */
+static void *fd_closer(void *arg)
+{
+        safe_close((int)(intptr_t)arg);
+        return NULL;
+}
+
+static void close_in_background(int fd)
+{
+        if (fd < 0)
+                return;
+        pthread_attr_t a;
+        pthread_t t;
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_attr_init(&a);
+        pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        if (pthread_create(&t, &a, fd_closer, (void *)(intptr_t)fd) != 0)
+                safe_close(fd);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        pthread_attr_destroy(&a);
+}
+
+HV_EXPORT struct hv_vm *hv_vm_free(struct hv_vm *vm)
+{
+        if (!vm)
+                return NULL;
+        threads_stop(vm);
+        vcpus_destroy(vm);
+        free(vm->vcpus);
+        hv_vm_serial_detach(vm);
+        vm->debug_exit = hv_debug_exit_free(vm->debug_exit);
+        close_in_background(vm->vm_fd);
+        safe_close(vm->kvm_fd);
+        hv_memslots_free_all(vm);
+        hv_buses_free_all(vm);
+        hv_guest_ram_free(&vm->ram);
+        pthread_cond_destroy(&vm->park_cond);
+        pthread_mutex_destroy(&vm->state_mutex);
+        hv_srcu_destroy(&vm->srcu);
+        hv_rwlock_destroy(&vm->mmu_lock);
+        hv_mutex_destroy(&vm->irq_lock);
+        hv_mutex_destroy(&vm->slots_arch_lock);
+        hv_mutex_destroy(&vm->slots_lock);
+        hv_mutex_destroy(&vm->lock);
+        free(vm->name);
+        free(vm->kernel);
+        free(vm->initrd);
+        free(vm->cmdline);
+        free(vm);
+        return NULL;
+}
+
+/* ---- lifecycle (controller thread, vm->lock held) */
+
+static void run_all(struct hv_vm *vm)
+{
+        atomic_store(&vm->run_target, HV_RUN_GO);
+        hv_make_all_vcpus_request(vm, HV_REQ_UNBLOCK);
+}
+
+HV_EXPORT int hv_vm_start(struct hv_vm *vm)
+{
+        int r = 0;
+        hv_mutex_lock(&vm->lock);
+        pthread_mutex_lock(&vm->state_mutex);
+        if (vm->state != HV_VM_STATE_CREATED)
+                r = -EBUSY;
+        else
+                state_set_locked(vm, HV_VM_STATE_RUNNING, "started");
+        pthread_mutex_unlock(&vm->state_mutex);
+        if (r >= 0)
+                run_all(vm);
+        hv_mutex_unlock(&vm->lock);
+        return r;
+}
+
+static bool all_parked(struct hv_vm *vm)
+{
+        for (uint32_t i = 0; i < vm->nr_vcpus; i++)
+                if (!atomic_load(&vm->vcpus[i]->parked) && !atomic_load(&vm->vcpus[i]->exited))
+                        return false;
+        return true;
+}
+
+HV_EXPORT int hv_vm_pause(struct hv_vm *vm)
+{
+        int r = 0;
+        hv_mutex_lock(&vm->lock);
+        if (hv_vm_get_state(vm) != HV_VM_STATE_RUNNING) {
+                r = -EBUSY;
+                goto out;
+        }
+        atomic_store(&vm->run_target, HV_RUN_PARK);
+        /* every vCPU out of guest mode (WAIT), then each reaches its wait queue */
+        hv_make_all_vcpus_request(vm, HV_REQ_PAUSE | HV_REQUEST_WAIT);
+        struct timespec deadline;
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        uint64_t ns = (uint64_t)deadline.tv_nsec + HV_PARK_TIMEOUT_NS;
+        deadline.tv_sec += (time_t)(ns / 1000000000u);
+        deadline.tv_nsec = (long)(ns % 1000000000u);
+        pthread_mutex_lock(&vm->state_mutex);
+        while (!all_parked(vm) && r == 0)
+                if (pthread_cond_timedwait(&vm->park_cond, &vm->state_mutex, &deadline) == ETIMEDOUT && !all_parked(vm))
+                        r = -ETIMEDOUT;
+        if (r == 0) {
+                if (vm->state == HV_VM_STATE_RUNNING)
+                        state_set_locked(vm, HV_VM_STATE_PAUSED, "paused");
+                else
+                        r = -EBUSY; /* the guest stopped or crashed meanwhile */
+        }
+        pthread_mutex_unlock(&vm->state_mutex);
+        if (r == -ETIMEDOUT)
+                run_all(vm); /* a vCPU stuck outside the guest (in a callback): stay running */
+out:
+        hv_mutex_unlock(&vm->lock);
+        return r;
+}
+
+HV_EXPORT int hv_vm_resume(struct hv_vm *vm)
+{
+        int r = 0;
+        hv_mutex_lock(&vm->lock);
+        pthread_mutex_lock(&vm->state_mutex);
+        if (vm->state != HV_VM_STATE_PAUSED)
+                r = -EBUSY;
+        else
+                state_set_locked(vm, HV_VM_STATE_RUNNING, "resumed");
+        pthread_mutex_unlock(&vm->state_mutex);
+        if (r >= 0)
+                run_all(vm);
+        hv_mutex_unlock(&vm->lock);
+        return r;
+}
+
+HV_EXPORT int hv_vm_stop(struct hv_vm *vm)
+{
+        hv_mutex_lock(&vm->lock);
+        atomic_store(&vm->run_target, HV_RUN_PARK);
+        threads_stop(vm);
+        pthread_mutex_lock(&vm->state_mutex);
+        if (vm->state != HV_VM_STATE_STOPPED && vm->state != HV_VM_STATE_CRASHED)
+                state_set_locked(vm, HV_VM_STATE_STOPPED, "stopped");
+        pthread_mutex_unlock(&vm->state_mutex);
+        hv_mutex_unlock(&vm->lock);
+        return 0;
+}
+
+HV_EXPORT int hv_vm_reset(struct hv_vm *vm)
+{
+        const char *err = "unknown error";
+        int r;
+        hv_mutex_lock(&vm->lock);
+        if (hv_vm_get_state(vm) == HV_VM_STATE_CREATED) {
+                r = -EBUSY;
+                goto out;
+        }
+        /* a fresh KVM VM over the same RAM memfd: irqchip, PIT, clocks and vCPUs reset as
+         * at power-on, memslots registered again, RAM zeroed, kernel loaded again */
+        atomic_store(&vm->run_target, HV_RUN_PARK);
+        threads_stop(vm);
+        vcpus_destroy(vm);
+        close_in_background(vm->vm_fd);
+        vm->vm_fd = -EBADF;
+        vm->exit_code = -1;
+        hv_vm_serial_reset(vm);
+        r = vm_build(vm, false, &err);
+        if (r < 0) {
+                state_set(vm, HV_VM_STATE_CRASHED, set_error("reset failed: %s", err));
+                goto out;
+        }
+        state_set(vm, HV_VM_STATE_RUNNING, "reset");
+        run_all(vm);
+out:
+        hv_mutex_unlock(&vm->lock);
+        return r;
+}
+
+HV_EXPORT int hv_vm_serial_input(struct hv_vm *vm, const uint8_t *buf, size_t len)
+{
+        return hv_vm_serial_receive(vm, buf, len);
+}
+
+HV_EXPORT int hv_vm_request_shutdown(struct hv_vm *vm)
+{
+        return -EOPNOTSUPP;
+}
