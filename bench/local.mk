@@ -36,7 +36,8 @@ EXTRA_DIST += bench/bench-vm.sh
 
 # --- bench-vmctl (owned by the cli area) ----------------------------------------------------
 # `vmctl list` wall time against hvd --user (or the fake org.hvd1) on a private bus, with
-# /bin/true and vmctl --version as baselines; prints a table and JSON (bench/bench-vmctl.json).
+# /bin/true and vmctl --version as baselines, and `vmctl start` to the first guest byte (hvd
+# only); prints tables and JSON (bench/bench-vmctl.json).
 EXTRA_DIST += bench/bench-vmctl.sh
 bench-vmctl: cli/vmctl$(EXEEXT) tests/test-vmctl-fakehvd$(EXEEXT)
 	HVD_TOP_BUILDDIR='$(abs_top_builddir)' HVD_TOP_SRCDIR='$(abs_top_srcdir)' DBUS_DAEMON='$(DBUS_DAEMON)' \
