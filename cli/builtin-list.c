@@ -4,6 +4,7 @@
  * VMs' GetAll calls pipelined (all sent before the first reply is awaited): two round trips. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,53 @@ static int list_add_vm(json_object *vms, const char *path, json_object *props)
         return 0;
 }
 
+/* Reads an a{sv} keeping only what list shows: the rest (the definition above all) is
+ * skipped unparsed. */
+static int list_read_properties(sd_bus_message *m, json_object **ret)
+{
+        static const char *const wanted[] = { "Name", "UUID", "State", "VCPUs", "MemoryMiB" };
+        _cleanup_json_ json_object *props = json_object_new_object();
+        const char *key;
+        int r;
+
+        if (!props)
+                return -ENOMEM;
+        r = sd_bus_message_enter_container(m, SD_BUS_TYPE_ARRAY, "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, SD_BUS_TYPE_DICT_ENTRY, "sv")) > 0) {
+                bool keep = false;
+
+                r = sd_bus_message_read(m, "s", &key);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < ARRAY_SIZE(wanted); i++)
+                        keep = keep || strcmp(key, wanted[i]) == 0;
+                if (keep) {
+                        json_object *val = NULL;
+
+                        r = vmctl_json_read_value(m, &val);
+                        if (r >= 0 && json_object_object_add(props, key, val) < 0) {
+                                json_object_put(val);
+                                r = -ENOMEM;
+                        }
+                } else
+                        r = sd_bus_message_skip(m, "v");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(props);
+        return 0;
+}
+
 /* Reads a GetManagedObjects reply (a{oa{sa{sv}}}): the objects with org.hvd1.VM are the VMs. */
 static int list_read_managed(sd_bus_message *reply, json_object *vms)
 {
@@ -174,7 +222,7 @@ static int list_read_managed(sd_bus_message *reply, json_object *vms)
                         if (strcmp(iface, HVD_VM_IFACE) == 0) {
                                 _cleanup_json_ json_object *props = NULL;
 
-                                r = vmctl_json_read_properties(reply, &props);
+                                r = list_read_properties(reply, &props);
                                 if (r >= 0)
                                         r = list_add_vm(vms, path, props);
                         } else
