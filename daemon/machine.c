@@ -182,9 +182,11 @@ static void release_vm(struct machine *m)
         (void)drain(m, &s, reason); /* no thread is left to report: a late state change is moot */
 }
 
+/* libhvcore reports a guest's reset request (KVM_SYSTEM_EVENT_RESET) as a stop whose
+ * reason says so. */
 static bool reason_is_reboot(const char *reason)
 {
-        return strstr(reason, "reboot") || strstr(reason, "reset");
+        return strstr(reason, "requested a reset") || strstr(reason, "reboot");
 }
 
 static void start_finish(struct machine *m);
@@ -209,6 +211,8 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
         }
         if (!drain(m, &s, reason) || !m->vm)
                 return;
+        if (hv_vm_get_state(m->vm) != s)
+                return; /* stale: a Reset or Stop on the loop came after the guest's report */
         switch (s) {
         case HV_VM_STATE_RUNNING:
                 set_state(m, MACHINE_RUNNING, reason[0] ? reason : "running");
