@@ -40,6 +40,7 @@ struct shutdown_waiter {
         struct machine *machine;
         sd_bus_message *call;
         struct event *timer;
+        bool asked; /* false: the guest could not be asked to stop; we only wait for it */
         struct shutdown_waiter *next;
 };
 
@@ -603,9 +604,15 @@ static void on_shutdown_timeout(evutil_socket_t fd, short what, void *arg)
         struct machine *m = w->machine;
         int r;
 
-        r = sd_bus_reply_method_errorf(w->call, HVD_ERROR_TIMEOUT,
-                                       "VM '%s' did not shut down in time; it is still %s",
-                                       m->def->name, machine_state_to_string(m->state));
+        if (w->asked)
+                r = sd_bus_reply_method_errorf(w->call, HVD_ERROR_TIMEOUT,
+                                               "VM '%s' did not shut down in time; it is still %s",
+                                               m->def->name, machine_state_to_string(m->state));
+        else
+                r = sd_bus_reply_method_errorf(w->call, HVD_ERROR_TIMEOUT,
+                                               "VM '%s' did not stop in time; it is still %s, and this guest cannot be "
+                                               "asked to shut down (no Ctrl-Alt-Del path yet): use Stop",
+                                               m->def->name, machine_state_to_string(m->state));
         if (r < 0)
                 log_warning("VM %s: cannot reply to Shutdown: %s, ignoring", m->def->name, strerror(-r));
         waiter_free(w);
@@ -628,15 +635,17 @@ int machine_shutdown(struct machine *m, sd_bus_message *call, uint64_t timeout_u
                 snprintf(msg, MACHINE_REASON_MAX, "VM '%s': too many Shutdown calls in progress", m->def->name);
                 return -ENOSPC;
         }
+        /* A guest that cannot be asked (-EOPNOTSUPP: no Ctrl-Alt-Del path yet) may still stop
+         * on its own within the timeout; Shutdown waits for that and then says why it failed. */
         r = hv_vm_request_shutdown(m->vm);
-        if (r < 0) {
-                snprintf(msg, MACHINE_REASON_MAX, r == -EOPNOTSUPP ? "VM '%s': this guest cannot be asked to shut down (use Stop)"
-                                                                    : "VM '%s': cannot ask the guest to shut down", m->def->name);
-                return r == -EOPNOTSUPP ? r : -EIO;
+        if (r < 0 && r != -EOPNOTSUPP) {
+                snprintf(msg, MACHINE_REASON_MAX, "VM '%s': cannot ask the guest to shut down", m->def->name);
+                return -EIO;
         }
         w = calloc(1, sizeof(*w));
         if (!w)
                 return -ENOMEM;
+        w->asked = r >= 0;
         w->machine = m;
         w->call = sd_bus_message_ref(call);
         w->timer = evtimer_new(m->hvd->base, on_shutdown_timeout, w);
