@@ -24,6 +24,24 @@ bench-locks: bench/bench-locks$(EXEEXT)
 	$(builddir)/bench/bench-locks$(EXEEXT) --json
 .PHONY: bench-locks
 
+# bench-dbus: hvd's D-Bus round trips, Start latency and memory per VM (run bench/bench-dbus.sh)
+noinst_PROGRAMS += bench/bench-dbus
+bench_bench_dbus_SOURCES = bench/bench-dbus.c
+bench_bench_dbus_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS)
+bench_bench_dbus_LDADD = $(LIBSYSTEMD_LIBS)
+EXTRA_DIST += bench/bench-dbus.sh
+
+# --- bench-vmctl (owned by the cli area) ----------------------------------------------------
+# `vmctl list` wall time against hvd --user (or the fake org.hvd1) on a private bus, with
+# /bin/true and vmctl --version as baselines, and `vmctl start` to the first guest byte (hvd
+# only); prints tables and JSON (bench/bench-vmctl.json).
+EXTRA_DIST += bench/bench-vmctl.sh
+bench-vmctl: cli/vmctl$(EXEEXT) tests/test-vmctl-fakehvd$(EXEEXT)
+	HVD_TOP_BUILDDIR='$(abs_top_builddir)' HVD_TOP_SRCDIR='$(abs_top_srcdir)' DBUS_DAEMON='$(DBUS_DAEMON)' \
+	  bash $(srcdir)/bench/bench-vmctl.sh --json bench/bench-vmctl.json
+.PHONY: bench-vmctl
+CLEANFILES += bench/bench-vmctl.json
+
 # ---- vm helper: kick latency and boot time (bench-kick, bench-boot) ----
 noinst_PROGRAMS += bench/bench-kick bench/bench-boot
 bench_bench_kick_SOURCES = bench/bench-kick.c tests/test-vm-guest.c tests/test-vm-guest.h

@@ -1,1 +1,27 @@
+# daemon: hvd, the VM management daemon; see Makefile.am
+sbin_PROGRAMS += daemon/hvd
+# the parts that do not need the bus or a VM, shared with the unit tests
+noinst_LTLIBRARIES += daemon/libhvd-core.la
+daemon_libhvd_core_la_SOURCES = \
+	daemon/vm-def.c daemon/vm-def.h \
+	daemon/vm-store.c daemon/vm-store.h \
+	daemon/conf.c daemon/conf.h \
+	daemon/bus-error.c daemon/bus-error.h
+daemon_libhvd_core_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(LIBSYSTEMD_CFLAGS)
+daemon_libhvd_core_la_LIBADD = $(JSONC_LIBS) $(LIBSYSTEMD_LIBS)
+
+daemon_hvd_SOURCES = \
+	daemon/hvd.c daemon/hvd.h \
+	daemon/log.c daemon/log.h \
+	daemon/bus-loop.c \
+	daemon/auth.c daemon/auth.h \
+	daemon/console.c daemon/console.h \
+	daemon/machine.c daemon/machine.h daemon/machine-dbus.c \
+	daemon/manager-dbus.c \
+	daemon/check-host.c daemon/check-host.h
+daemon_hvd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) $(LIBSYSTEMD_CFLAGS)
+daemon_hvd_LDADD = daemon/libhvd-core.la lib/hvcore/libhvcore.la $(LIBEVENT_LIBS) $(JSONC_LIBS) $(LIBSYSTEMD_LIBS) $(PTHREAD_LIBS)
 EXTRA_DIST += daemon/org.hvd1.xml
+dist_man_MANS += man/hvd.8 man/hvd.conf.5 man/hvd-vm.json.5 man/org.hvd1.5
+# sample definitions (@GUEST_DIR@: where the test guests are, see tests/guests/README.md)
+dist_examples_DATA += examples/echo.json examples/full.json

@@ -1,1 +1,22 @@
-# tests: rules owned by this area; see Makefile.am
+# tests: hvd (daemon/); see Makefile.am
+# Unit tests of the definition parser, the state directory and the console log.
+check_PROGRAMS += tests/test-daemon-vmdef
+tests_test_daemon_vmdef_SOURCES = tests/test-daemon-vmdef.c
+tests_test_daemon_vmdef_CFLAGS = $(HV_TEST_CFLAGS) -I$(top_srcdir)/daemon $(JSONC_CFLAGS) $(LIBSYSTEMD_CFLAGS)
+tests_test_daemon_vmdef_LDADD = daemon/libhvd-core.la $(HV_TEST_LIBS) $(JSONC_LIBS) $(LIBSYSTEMD_LIBS)
+TESTS += tests/test-daemon-vmdef
+
+# Integration: a private dbus-daemon and hvd --user driven with busctl and dbus-send.
+TESTS += tests/test-daemon.sh tests/test-daemon-systemd.sh
+EXTRA_DIST += tests/test-daemon.sh tests/test-daemon-systemd.sh tests/lib-dbus.sh tests/test-daemon-introspect.py
+# the integration tests run the built daemon
+tests/test-daemon.log tests/test-daemon-systemd.log: daemon/hvd
+
+# Real guests under hvd: lifecycle, console, autostart (needs /dev/kvm and tests/guests).
+check_PROGRAMS += tests/hvd-console
+tests_hvd_console_SOURCES = tests/hvd-console.c
+tests_hvd_console_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS)
+tests_hvd_console_LDADD = $(LIBSYSTEMD_LIBS)
+TESTS += tests/test-daemon-lifecycle.sh
+EXTRA_DIST += tests/test-daemon-lifecycle.sh
+tests/test-daemon-lifecycle.log: daemon/hvd tests/hvd-console

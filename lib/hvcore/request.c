@@ -163,9 +163,14 @@ static uint32_t kick_send(struct hv_vcpu *vcpu, bool *ret_signalled)
         *ret_signalled = false;
         if (hv_mode_of(w) != HV_IN_GUEST_MODE)
                 return w;
+        uint32_t seen = w;
         uint32_t exiting = (w & ~HV_MODE_MASK) | HV_EXITING_GUEST_MODE;
+        /* A failed CAS overwrites w with the current word, which may already belong to a
+         * later entry (g+1) that has seen the request; a WAIT must wait for the entry it
+         * saw (g) to end, not for g+1 (nobody would kick it): return `seen`. The spin
+         * model's CAS_FAIL_RELOAD mutant is this bug. */
         if (!atomic_compare_exchange_strong(&vcpu->mode_word, &w, exiting))
-                return w; /* someone else kicked this entry, or V left it */
+                return seen; /* someone else kicked this entry, or V left it */
         atomic_store_explicit((_Atomic uint8_t *)&vcpu->run->immediate_exit, 1, memory_order_relaxed);
         pthread_kill(atomic_load(&vcpu->tid), hv_kick_signal());
         atomic_fetch_add_explicit(&vcpu->nr_kicks, 1, memory_order_relaxed);

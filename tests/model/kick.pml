@@ -1,21 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The vCPU entry / kick protocol of lib/hvcore/request.c (its header comment, steps V1-V9 of
- * the vCPU thread and R1-R4 of a requester), for spin; tests/test-kick-model.sh checks it.
+ * the vCPU thread and R1-R5 of a requester), for spin; tests/test-kick-model.sh checks it.
  *
  * Claim: a request made while the vCPU is IN_GUEST_MODE or entering (or at any other time)
  * is seen before the vCPU runs guest code again: the guest never runs while a request is
  * pending unless a kick is on its way that will end KVM_RUN (monitor below). And no deadlock:
- * no invalid end state, so a vCPU asleep on its wait queue is always woken by a request.
+ * no invalid end state, so a vCPU asleep on its wait queue is always woken by a request, and
+ * a WAIT requester always returns. And WAIT (R5) means what it says: when it returns, the
+ * vCPU has left the guest entry it was in (past its V6 check) when the request was made.
  *
- * Left out: WAIT (R5, a liveness matter of the requester), NO_WAKEUP (which by design does not
- * wake a sleeping vCPU), NO_ACTION (makes no request), futex wakes of mode waiters.
+ * Requester 0 makes a WAIT | NO_WAKEUP request (as MEMSLOT_RELOAD and TLB_FLUSH are),
+ * requester 1 a plain one. Left out: NO_ACTION (makes no request), the futex wakes of mode
+ * waiters (their waits have a timeout; here a waiter just blocks until the word changes).
  *
  * Switches (spin -D...):
  *   WAY=1  kick by kvm_run->immediate_exit + a signal with an empty handler, unblocked in the
  *          thread (request.c, DESIGN.md way (a); the default)
  *   WAY=2  DESIGN.md way (b): the signal is blocked in the thread and unblocked only inside
  *          KVM_RUN (KVM_SET_SIGNAL_MASK), then consumed by sigtimedwait after -EINTR
- * Mutations, each of which must give a counterexample:
+ * Mutations, each of which must give a counterexample (tests/test-kick-model.sh says which
+ * kind: an assertion, or an invalid end state):
  *   NO_BARRIER        V5: no full barrier between storing IN_GUEST_MODE and reading requests
  *   NO_KICKER_BARRIER R1 a release-only RMW and no R3 fence: the requester's mode check (R4)
  *                     may read the mode before its request is visible; this is the barrier
@@ -28,14 +32,23 @@
  *   SIG_UNBLOCKED     (WAY=2) the kick signal is not blocked outside KVM_RUN
  *   WAKE_WITHOUT_LOCK R2: the broadcast is sent without taking wq_lock (a lost wake-up:
  *                     shows up as an invalid end state, the vCPU asleep with a request)
+ *   WAIT_NO_GEN       R5 waits for OUTSIDE_GUEST_MODE only, not for a new generation: it can
+ *                     miss the vCPU's short stay outside and wait for ever (invalid end state)
+ *   WAIT_SKIPPED      R5 returns at once: the WAIT assertion fails (it is not vacuous)
+ *   CAS_FAIL_RELOAD   R5 waits on the word a failed CAS found (C11's compare-exchange writes
+ *                     it back into `w`) instead of the word R4 read: when V left the entry
+ *                     and entered the next one between the two, the requester waits for that
+ *                     next entry to end, and nothing kicks it (invalid end state). This is
+ *                     what request.c at 3bf142b does (kick_send returns `w` after a failed
+ *                     CAS); the model's R5 waits on the word R4 read, which is correct.
  *   REACH             sanity, not a mutation: asserts the guest never runs with a request
  *                     pending at all, to show the model reaches the states where only a kick
  *                     gets the vCPU out
- * And one that must verify:
- *   NO_CAS            R4 without the compare-and-swap (plain store of EXITING_GUEST_MODE,
- *                     every requester that saw IN_GUEST_MODE signals): the claim still holds,
- *                     since R3 is the barrier; the CAS is there so that one signal is sent per
- *                     entry (IPI reduction) and for WAIT's generations.
+ *   NO_CAS            R4 without the compare-and-swap: a plain store of EXITING_GUEST_MODE
+ *                     (and of the generation it read) can land after V stored OUTSIDE of a
+ *                     later entry, so the word says "in entry g, exiting" for ever and a WAIT
+ *                     requester waits for ever (invalid end state); the request claim alone
+ *                     would hold without it, since R3 is the requester's barrier.
  *
  * Memory model: Promela is sequentially consistent, so the reorderings that barriers forbid
  * are modelled with explicit store buffers (TSO, as on x86; a weaker CPU only adds more): a
@@ -68,7 +81,8 @@ bit wq_lock;         /* vcpu->wq_lock held */
 bit wq_asleep;       /* the vCPU is in pthread_cond_wait(&vcpu->wq_cond) */
 bit in_guest;        /* ghost: KVM_RUN is running guest code */
 byte kicking;        /* ghost: requesters between R1 and their return */
-byte to_request = NKICK; /* ghost: requesters that have not done R1 yet */
+bit to_wake = 1;     /* ghost: requester 1 (the one that wakes) has not done R1 yet */
+byte committed;      /* ghost: gen of the entry V is in past its V6 check; 0 when none */
 
 /* The vCPU thread's store buffer, for its stores to mode_word (V4, V6, V8), and the
  * requesters' (only used by NO_KICKER_BARRIER) for R1. */
@@ -99,6 +113,18 @@ bit ksb_full[NKICK];
 #define SIGNAL_TAKEN_IN_USER 0
 #endif
 
+/* The kick signal ends KVM_RUN with -EINTR. */
+#define KICKED_OUT \
+        atomic { \
+                sig_pending -> \
+                in_guest = 0; \
+                eintr = 1; \
+                if \
+                :: SIGNAL_TAKEN_IN_USER -> sig_pending = 0 \
+                :: else /* blocked again on return: stays pending */ \
+                fi \
+        }
+
 proctype vcpu()
 {
         byte i = 0;
@@ -115,7 +141,7 @@ v1:             /* V1: hv_check_request(): test, then clear with a locked instru
                 fi;
                 /* V2: parked (VM paused or not started) while a request is yet to come */
                 if
-                :: to_request > 0 ->
+                :: to_wake ->
                         atomic { !wq_lock -> wq_lock = 1 };
                         atomic { VCPU_DRAIN; wq_waiting = 1 };
                         do
@@ -132,8 +158,13 @@ v1:             /* V1: hv_check_request(): test, then clear with a locked instru
 #if WAY == 1 && !defined(IE_LATE)
                 immediate_exit = 0; /* V3 */
 #endif
-                vgen++;
-                VCPU_STORE_MODE(IN_GUEST_MODE, vgen); /* V4 */
+                atomic { /* V4: gen from its own word (relaxed load), plus one */
+                        VCPU_DRAIN;
+                        vgen = gen + 1;
+                        vsb_mode = IN_GUEST_MODE;
+                        vsb_gen = vgen;
+                        vsb_full = 1
+                }
 #ifndef NO_BARRIER
                 atomic { VCPU_DRAIN }; /* V5: fence */
 #endif
@@ -143,8 +174,10 @@ v1:             /* V1: hv_check_request(): test, then clear with a locked instru
                         VCPU_STORE_MODE(OUTSIDE_GUEST_MODE, vgen);
                         atomic { VCPU_DRAIN };
                         goto next
-                :: else
+                :: else -> committed = vgen
                 fi;
+#else
+                committed = vgen;
 #endif
 #if WAY == 1 && defined(IE_LATE)
                 immediate_exit = 0;
@@ -170,19 +203,18 @@ v1:             /* V1: hv_check_request(): test, then clear with a locked instru
                 }
                 if
                 :: in_guest ->
-end_guest:              /* the guest may run for ever once nothing is pending */
                         if
-                        :: atomic { sig_pending -> /* the kick ends KVM_RUN: -EINTR */
-                                in_guest = 0;
-                                eintr = 1;
+                        :: true -> /* a guest that exits by itself too (I/O, HLT, ...) */
                                 if
-                                :: SIGNAL_TAKEN_IN_USER -> sig_pending = 0
-                                :: else /* blocked again on return: stays pending */
-                                fi }
-                        :: atomic { in_guest = 0 } /* an exit of the guest's own (I/O, HLT) */
+                                :: KICKED_OUT
+                                :: atomic { in_guest = 0 }
+                                fi
+                        :: true -> /* a guest that computes until it is kicked */
+end_guest:                      KICKED_OUT /* for ever, if nothing is pending */
                         fi
                 :: else
                 fi;
+                committed = 0;
                 VCPU_STORE_MODE(OUTSIDE_GUEST_MODE, vgen); /* V8 */
                 atomic { VCPU_DRAIN };
 #if WAY == 2 && !defined(SIG_UNBLOCKED)
@@ -197,24 +229,28 @@ next:           skip /* V9, then V1 */
         od
 }
 
-/* hv_make_request() + hv_vcpu_kick() by requester `me` (flags: none). */
+/* hv_make_request() + hv_vcpu_kick() by requester `me`: 0 with WAIT | NO_WAKEUP, 1 plain. */
 proctype kicker(byte me)
 {
-        byte wmode, wgen;
+        byte wmode = OUTSIDE_GUEST_MODE, wgen, pre;
 #ifdef MODE_CHECK_FIRST
         atomic { wmode = mode; wgen = gen }
 #endif
         atomic { /* R1 */
                 kicking++;
-                to_request--;
+                pre = committed;
+                if
+                :: me == 1 -> to_wake = 0
+                :: else
+                fi;
 #ifdef NO_KICKER_BARRIER
                 ksb_full[me] = 1
 #else
                 req = 1
 #endif
         }
-        if /* R2: a sleeping vCPU is outside guest mode: wake it, nothing else to do */
-        :: wq_waiting ->
+        if /* R2 (not with NO_WAKEUP): a sleeping vCPU is outside guest mode: wake it, return */
+        :: me == 1 && wq_waiting ->
 #ifndef WAKE_WITHOUT_LOCK
                 atomic { !wq_lock -> wq_lock = 1 };
                 wq_asleep = 0;
@@ -238,7 +274,12 @@ proctype kicker(byte me)
                 atomic {
                         if
                         :: mode == IN_GUEST_MODE && gen == wgen -> mode = EXITING_GUEST_MODE
-                        :: else -> goto done /* another requester kicked this entry, or V left */
+                        :: else -> /* another requester kicked this entry, or V left it */
+#ifdef CAS_FAIL_RELOAD
+                                wmode = mode; /* R5 would wait on the word the CAS found */
+                                wgen = gen;
+#endif
+                                goto done
                         fi
                 }
 #endif
@@ -252,7 +293,18 @@ proctype kicker(byte me)
         :: else
         fi;
 done:
-        kicking--
+        kicking--;
+        /* R5 (WAIT): if the word R4 read was not OUTSIDE, wait until the vCPU left that entry */
+        if
+        :: me == 0 && wmode != OUTSIDE_GUEST_MODE ->
+#if defined(WAIT_NO_GEN)
+                mode == OUTSIDE_GUEST_MODE;
+#elif !defined(WAIT_SKIPPED)
+                (gen != wgen || mode == OUTSIDE_GUEST_MODE);
+#endif
+                assert(pre == 0 || committed != pre)
+        :: else
+        fi
 }
 
 /* Stores leave the buffers for memory at any time. */

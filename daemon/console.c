@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "console.h"
+#include "macros.h"
+
+#define CONSOLE_INPUT_BACKLOG_MAX 4096 /* input held while the guest's UART is full */
+#define CONSOLE_INPUT_RETRY_USEC 1000
+
+struct console_client {
+        struct console *console;
+        struct bufferevent *bev;
+        struct event *retry;       /* offers held input to the guest again */
+        struct console_client *next, *prev;
+};
+
+int console_init(struct console *c, struct event_base *base, size_t log_size,
+                 console_input_fn input, void *userdata)
+{
+        *c = (struct console){ .base = base, .size = log_size, .input = input, .userdata = userdata };
+        c->ring = malloc(log_size);
+        return c->ring ? 0 : -ENOMEM;
+}
+
+static void client_free(struct console_client *cl)
+{
+        struct console *c = cl->console;
+
+        if (cl->prev)
+                cl->prev->next = cl->next;
+        else
+                c->clients = cl->next;
+        if (cl->next)
+                cl->next->prev = cl->prev;
+        c->n_clients--;
+        if (cl->retry)
+                event_free(cl->retry);
+        bufferevent_free(cl->bev); /* closes our end: the client sees EOF */
+        free(cl);
+}
+
+void console_done(struct console *c)
+{
+        while (c->clients)
+                client_free(c->clients);
+        free(c->ring);
+        c->ring = NULL;
+}
+
+void console_write(struct console *c, const uint8_t *buf, size_t len)
+{
+        /* the log keeps the most recent c->size bytes */
+        const uint8_t *p = buf;
+        size_t n = len;
+
+        if (n > c->size) {
+                p += n - c->size;
+                n = c->size;
+        }
+        while (n > 0) {
+                size_t chunk = MIN(n, c->size - c->head);
+                memcpy(c->ring + c->head, p, chunk);
+                c->head = (c->head + chunk) % c->size;
+                c->len = MIN(c->len + chunk, c->size);
+                p += chunk;
+                n -= chunk;
+        }
+        for (struct console_client *cl = c->clients; cl; cl = cl->next) {
+                struct evbuffer *out = bufferevent_get_output(cl->bev);
+                if (evbuffer_get_length(out) + len > CONSOLE_CLIENT_BACKLOG_MAX)
+                        continue; /* a client that does not read loses output, nobody waits */
+                (void)evbuffer_add(out, buf, len);
+        }
+}
+
+/* Offers the client's input to the guest; what the UART cannot take yet stays in the
+ * bufferevent (which stops reading the socket past its watermark) and is offered again. */
+static void client_feed(struct console_client *cl)
+{
+        struct console *c = cl->console;
+        struct evbuffer *in = bufferevent_get_input(cl->bev);
+        uint8_t buf[CONSOLE_INPUT_BACKLOG_MAX];
+        struct timeval tv = { .tv_usec = CONSOLE_INPUT_RETRY_USEC };
+        ev_ssize_t n;
+        int taken;
+
+        while ((n = evbuffer_copyout(in, buf, sizeof(buf))) > 0) {
+                taken = c->input ? c->input(buf, (size_t)n, c->userdata) : (int)n;
+                if (taken < 0)
+                        taken = (int)n; /* nobody can take it: dropped */
+                evbuffer_drain(in, (size_t)taken);
+                if (taken < n) {
+                        evtimer_add(cl->retry, &tv);
+                        return;
+                }
+        }
+}
+
+static void client_read(struct bufferevent *bev, void *arg)
+{
+        client_feed(arg);
+}
+
+static void client_retry(evutil_socket_t fd, short what, void *arg)
+{
+        client_feed(arg);
+}
+
+void console_kick(struct console *c)
+{
+        for (struct console_client *cl = c->clients; cl; cl = cl->next)
+                client_feed(cl);
+}
+
+static void client_event(struct bufferevent *bev, short what, void *arg)
+{
+        if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+                client_free(arg);
+}
+
+int console_open(struct console *c, int *ret_fd)
+{
+        struct console_client *cl;
+        int sv[2];
+
+        if (c->n_clients >= CONSOLE_CLIENTS_MAX)
+                return -ENOSPC;
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0)
+                return -errno;
+        cl = calloc(1, sizeof(*cl));
+        if (!cl) {
+                safe_close(sv[0]);
+                safe_close(sv[1]);
+                return -ENOMEM;
+        }
+        cl->console = c;
+        cl->bev = bufferevent_socket_new(c->base, sv[0], BEV_OPT_CLOSE_ON_FREE);
+        if (!cl->bev) {
+                free(cl);
+                safe_close(sv[0]);
+                safe_close(sv[1]);
+                return -ENOMEM;
+        }
+        cl->retry = evtimer_new(c->base, client_retry, cl);
+        if (!cl->retry) {
+                bufferevent_free(cl->bev);
+                free(cl);
+                safe_close(sv[1]);
+                return -ENOMEM;
+        }
+        bufferevent_setcb(cl->bev, client_read, NULL, client_event, cl);
+        bufferevent_setwatermark(cl->bev, EV_READ, 0, CONSOLE_INPUT_BACKLOG_MAX);
+        (void)bufferevent_enable(cl->bev, EV_READ | EV_WRITE);
+        cl->next = c->clients;
+        if (c->clients)
+                c->clients->prev = cl;
+        c->clients = cl;
+        c->n_clients++;
+        *ret_fd = sv[1];
+        return 0;
+}
+
+int console_get_log(const struct console *c, uint8_t **ret, size_t *ret_len)
+{
+        uint8_t *buf = malloc(c->len ? c->len : 1);
+        size_t start, first;
+
+        if (!buf)
+                return -ENOMEM;
+        start = (c->head + c->size - c->len) % c->size;
+        first = MIN(c->len, c->size - start);
+        memcpy(buf, c->ring + start, first);
+        memcpy(buf + first, c->ring, c->len - first);
+        *ret = buf;
+        *ret_len = c->len;
+        return 0;
+}
+
+int console_resize(struct console *c, size_t log_size)
+{
+        uint8_t *old, *ring;
+        size_t len, keep;
+        int r;
+
+        r = console_get_log(c, &old, &len);
+        if (r < 0)
+                return r;
+        ring = malloc(log_size);
+        if (!ring) {
+                free(old);
+                return -ENOMEM;
+        }
+        keep = MIN(len, log_size);
+        memcpy(ring, old + len - keep, keep);
+        free(old);
+        free(c->ring);
+        c->ring = ring;
+        c->size = log_size;
+        c->len = keep;
+        c->head = keep % log_size;
+        return 0;
+}
