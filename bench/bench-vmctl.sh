@@ -3,27 +3,31 @@
 # and of `vmctl start` to the first byte the guest prints, seen through `vmctl console`,
 # against hvd --user on a private bus, N VMs defined; prints a table and JSON.
 #
-#   bench/bench-vmctl.sh [-n RUNS] [-m VMS] [--fake] [--json FILE]
+#   bench/bench-vmctl.sh [-n RUNS] [-m VMS] [--json FILE]
 #
-# Runs from a build directory (or set HVD_TOP_BUILDDIR). Uses daemon/hvd when it was built,
-# else (or with --fake) tests/test-vmctl-fakehvd, which serves the same API from memory: the
-# figure then measures vmctl and the bus alone. Targets (p50): list under 3 ms, start to the
-# first guest byte under 10 ms (hvd only).
+# Runs from a build directory (or set HVD_TOP_BUILDDIR) after make: needs daemon/hvd,
+# tests/guests/echo.elf and /dev/kvm. Targets (p50): list under 3 ms, start to the first guest
+# byte under 10 ms.
 set -euo pipefail
-runs=200 nvms=10 fake=0 json_out=""
+runs=200 nvms=10 json_out=""
 while [ $# -gt 0 ]; do
         case $1 in
         -n) runs=$2; shift 2 ;;
         -m) nvms=$2; shift 2 ;;
-        --fake) fake=1; shift ;;
         --json) json_out=$2; shift 2 ;;
-        *) echo "usage: $0 [-n RUNS] [-m VMS] [--fake] [--json FILE]" >&2; exit 2 ;;
+        *) echo "usage: $0 [-n RUNS] [-m VMS] [--json FILE]" >&2; exit 2 ;;
         esac
 done
 build=${HVD_TOP_BUILDDIR:-$PWD}
 src=${HVD_TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 vmctl=$build/cli/vmctl
-[ -x "$vmctl" ] || { echo "no $vmctl: run from the build directory after make" >&2; exit 1; }
+hvd=$build/daemon/hvd
+guest=$build/tests/guests/echo.elf
+for f in "$vmctl" "$hvd"; do
+        [ -x "$f" ] || { echo "no $f: run from the build directory after make" >&2; exit 1; }
+done
+[ -f "$guest" ] || { echo "no $guest: run make first" >&2; exit 1; }
+[ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo "/dev/kvm is not usable here" >&2; exit 1; }
 [ -n "${EPOCHREALTIME:-}" ] || { echo "bash >= 5 needed (EPOCHREALTIME)" >&2; exit 1; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-vmctl.XXXXXX")
@@ -54,24 +58,16 @@ pids+=($!)
 for _ in $(seq 100); do [ -s "$tmp/bus.address" ] && break; sleep 0.05; done
 export DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$tmp/bus.address")
 
-hvd=$build/daemon/hvd
-if [ $fake -eq 0 ] && [ -x "$hvd" ]; then
-        server="hvd --user"
-        export XDG_STATE_HOME=$tmp/state XDG_RUNTIME_DIR=$tmp/run XDG_CONFIG_HOME=$tmp/config
-        mkdir -p "$XDG_STATE_HOME" "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME"
-        chmod 700 "$XDG_RUNTIME_DIR"
-        "$hvd" --user --plugin-dir "$build/plugins" 2>"$tmp/hvd.log" &
-        pids+=($!)
-else
-        server="fake org.hvd1 (tests/test-vmctl-fakehvd)"
-        "$build/tests/test-vmctl-fakehvd" 2>"$tmp/fake.log" &
-        pids+=($!)
-fi
+server="hvd --user"
+export XDG_STATE_HOME=$tmp/state XDG_RUNTIME_DIR=$tmp/run XDG_CONFIG_HOME=$tmp/config
+mkdir -p "$XDG_STATE_HOME" "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME"
+chmod 700 "$XDG_RUNTIME_DIR"
+"$hvd" --user --plugin-dir "$build/plugins" 2>"$tmp/hvd.log" &
+pids+=($!)
 for _ in $(seq 200); do "$vmctl" --user host >/dev/null 2>&1 && break; sleep 0.05; done
 "$vmctl" --user host >/dev/null || { echo "org.hvd1 did not come up" >&2; cat "$tmp"/*.log >&2; exit 1; }
 
 # N VMs: a definition in the shape of hvd-vm.json(5), booting the echo guest.
-guest=$build/tests/guests/echo.elf
 for i in $(seq "$nvms"); do
         printf '{"name": "bench-%d", "vcpus": 1, "memory_mib": 16, "boot": {"kernel": "%s"}}\n' "$i" "$guest" \
                 > "$tmp/vm.json"
@@ -106,38 +102,35 @@ listed=$("$vmctl" --user list | tail -n +2 | wc -l)
 # vmctl start -> first guest byte: a console attached to the shut-off echo VM (hvd lets one
 # attach before Start) writes into a FIFO; the clock runs from launching `vmctl start` to the
 # first byte read from the FIFO, i.e. through hvd, the guest's UART and vmctl console.
-start_runs=0
-if [ "$server" = "hvd --user" ] && [ -f "$guest" ]; then
-        start_runs=$(( runs < 30 ? runs : 30 ))
-        printf '{"name": "bench-start", "vcpus": 1, "memory_mib": 16, "boot": {"kernel": "%s"}}\n' "$guest" \
-                > "$tmp/start.json"
-        "$vmctl" --user define "$tmp/start.json" >/dev/null
-        : > "$tmp/start.times" && : > "$tmp/startcmd.times"
-        for i in $(seq "$start_runs"); do
-                mkfifo "$tmp/con.$i"
-                "$vmctl" --user console --timeout 10 bench-start </dev/null >"$tmp/con.$i" 2>/dev/null &
-                cpid=$!
-                exec 8<"$tmp/con.$i"
-                sleep 0.2 # let the console attach
-                t0=$EPOCHREALTIME
-                "$vmctl" --user start bench-start
-                t1=$EPOCHREALTIME
-                if read -r -N 1 -t 5 -u 8 _; then
-                        t2=$EPOCHREALTIME
-                        echo "$t0 $t2" >> "$tmp/start.times"
-                        echo "$t0 $t1" >> "$tmp/startcmd.times"
-                fi
-                "$vmctl" --user stop bench-start
-                kill "$cpid" 2>/dev/null || true
-                wait "$cpid" 2>/dev/null || true
-                exec 8<&-
-                rm -f "$tmp/con.$i"
-        done
-        for name in start startcmd; do
-                awk '{ printf "%.1f\n", ($2 - $1) * 1e6 }' "$tmp/$name.times" | sort -n > "$tmp/$name.us"
-        done
-        [ -s "$tmp/start.us" ] || { echo "no first byte came through the console" >&2; start_runs=0; }
-fi
+start_runs=$(( runs < 30 ? runs : 30 ))
+printf '{"name": "bench-start", "vcpus": 1, "memory_mib": 16, "boot": {"kernel": "%s"}}\n' "$guest" \
+        > "$tmp/start.json"
+"$vmctl" --user define "$tmp/start.json" >/dev/null
+: > "$tmp/start.times" && : > "$tmp/startcmd.times"
+for i in $(seq "$start_runs"); do
+        mkfifo "$tmp/con.$i"
+        "$vmctl" --user console --timeout 10 bench-start </dev/null >"$tmp/con.$i" 2>/dev/null &
+        cpid=$!
+        exec 8<"$tmp/con.$i"
+        sleep 0.2 # let the console attach
+        t0=$EPOCHREALTIME
+        "$vmctl" --user start bench-start
+        t1=$EPOCHREALTIME
+        if read -r -N 1 -t 5 -u 8 _; then
+                t2=$EPOCHREALTIME
+                echo "$t0 $t2" >> "$tmp/start.times"
+                echo "$t0 $t1" >> "$tmp/startcmd.times"
+        fi
+        "$vmctl" --user stop bench-start
+        kill "$cpid" 2>/dev/null || true
+        wait "$cpid" 2>/dev/null || true
+        exec 8<&-
+        rm -f "$tmp/con.$i"
+done
+for name in start startcmd; do
+        awk '{ printf "%.1f\n", ($2 - $1) * 1e6 }' "$tmp/$name.times" | sort -n > "$tmp/$name.us"
+done
+[ -s "$tmp/start.us" ] || { echo "no first byte came through the console" >&2; start_runs=0; }
 
 printf '\nvmctl list: %d runs each, %d VMs listed, server: %s, load average: %s\n' \
         "$runs" "$listed" "$server" "$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -163,7 +156,7 @@ if [ "$start_runs" -gt 0 ]; then
         printf 'target: start -> first byte p50 < 10 ms: %s\n' \
                 "$(awk -v v="$(pct start 50)" 'BEGIN { print (v < 10000 ? "met" : "NOT met") }')"
 else
-        printf '\nvmctl start -> first byte: needs hvd and tests/guests/echo.elf (not measured)\n'
+        printf '\nvmctl start -> first byte: not measured (no byte came through)\n'
 fi
 
 json="{\"bench\": \"vmctl-list\", \"runs\": $runs, \"vms\": $listed, \"server\": \"$server\", \"unit\": \"us\", \"loadavg\": \"$(cut -d' ' -f1 /proc/loadavg)\", $json_rows, \"target_p50_us\": 3000, \"target_start_first_byte_p50_us\": 10000}"

@@ -32,11 +32,11 @@ bench_bench_dbus_LDADD = $(LIBSYSTEMD_LIBS)
 EXTRA_DIST += bench/bench-dbus.sh
 
 # --- bench-vmctl (owned by the cli area) ----------------------------------------------------
-# `vmctl list` wall time against hvd --user (or the fake org.hvd1) on a private bus, with
-# /bin/true and vmctl --version as baselines, and `vmctl start` to the first guest byte (hvd
-# only); prints tables and JSON (bench/bench-vmctl.json).
+# `vmctl list` wall time against the real hvd --user on a private bus, with /bin/true and
+# vmctl --version as baselines, and `vmctl start` to the first guest byte (the echo guest);
+# prints tables and JSON (bench/bench-vmctl.json).
 EXTRA_DIST += bench/bench-vmctl.sh
-bench-vmctl: cli/vmctl$(EXEEXT) tests/test-vmctl-fakehvd$(EXEEXT)
+bench-vmctl: cli/vmctl$(EXEEXT) daemon/hvd$(EXEEXT) $(HV_TEST_GUESTS)
 	HVD_TOP_BUILDDIR='$(abs_top_builddir)' HVD_TOP_SRCDIR='$(abs_top_srcdir)' DBUS_DAEMON='$(DBUS_DAEMON)' \
 	  bash $(srcdir)/bench/bench-vmctl.sh --json bench/bench-vmctl.json
 .PHONY: bench-vmctl

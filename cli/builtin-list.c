@@ -113,11 +113,12 @@ static void list_print_table(json_object *vms)
 
                 json_object_object_get_ex(vm, "Name", &name);
                 json_object_object_get_ex(vm, "State", &state);
-                if (json_object_object_get_ex(vm, "VCPUs", &vcpus))
+                /* a value of another type than hvd's is not shown as a number it is not */
+                if (json_object_object_get_ex(vm, "VCPUs", &vcpus) && json_object_is_type(vcpus, json_type_int))
                         snprintf(vcpu_text, 16, "%" PRId64, json_object_get_int64(vcpus));
                 else
                         snprintf(vcpu_text, 16, "-");
-                if (json_object_object_get_ex(vm, "MemoryMiB", &mem))
+                if (json_object_object_get_ex(vm, "MemoryMiB", &mem) && json_object_is_type(mem, json_type_int))
                         snprintf(mem_text, 32, "%" PRIu64 " MiB", json_object_get_uint64(mem));
                 else
                         snprintf(mem_text, 32, "-");

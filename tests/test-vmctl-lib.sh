@@ -2,7 +2,8 @@
 # Every process started here is killed on exit.
 set -eu
 VMCTL=${HVD_TOP_BUILDDIR:?run me from make check}/cli/vmctl
-FAKEHVD=$HVD_TOP_BUILDDIR/tests/test-vmctl-fakehvd
+HVD=$HVD_TOP_BUILDDIR/daemon/hvd
+V="$VMCTL --user"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/test-vmctl.XXXXXX")
 pids=""
 cleanup() {
@@ -92,27 +93,94 @@ expect_in() {
         input=
 }
 
-# fake_start [ARGS]: a private bus with the fake hvd on it (tests/test-vmctl-fakehvd); its pid
-# in $fake_pid. fake_restart [ARGS]: a new fake on the same bus.
-fake_start() {
-        bus_start
-        fake_restart "$@"
-}
-fake_restart() {
-        if [ -n "${fake_pid:-}" ]; then
-                kill "$fake_pid"
-                wait "$fake_pid" 2>/dev/null || true
-        fi
-        "$FAKEHVD" "$@" 2>>"$tmp/fakehvd.log" &
-        fake_pid=$!
-        pids="$pids $fake_pid"
+# hvd_start [CONF]: a private bus (once) with the real hvd --user on it, its XDG directories
+# under $tmp (state in $tmp/state/hvd) and CONF (text, optional) as its hvd.conf; pid in
+# $hvd_pid. Needs a usable /dev/kvm (else the test is skipped) and the echo test guest in $G.
+# hvd_spawn [CONF]: the same without waiting for hvd to answer.
+hvd_start() {
+        hvd_spawn "$@"
         hvd_wait
 }
+hvd_spawn() {
+        [ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo "SKIP: /dev/kvm is not usable here"; exit 77; }
+        [ -x "$HVD" ] || { echo "no $HVD: run make first" >&2; exit 99; }
+        G=${HVD_GUEST_DIR:?run me from make check}
+        [ -f "$G/echo.elf" ] || { echo "no $G/echo.elf" >&2; exit 99; }
+        [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ] && [ -s "$tmp/bus.address" ] || bus_start
+        mkdir -p "$tmp/state" "$tmp/run" "$tmp/config/hvd"
+        chmod 700 "$tmp/run"
+        printf '%s\n' "${1:-}" > "$tmp/config/hvd/hvd.conf"
+        XDG_STATE_HOME=$tmp/state XDG_RUNTIME_DIR=$tmp/run XDG_CONFIG_HOME=$tmp/config \
+                "$HVD" --user >>"$tmp/hvd.log" 2>&1 &
+        hvd_pid=$!
+        pids="$pids $hvd_pid"
+}
+# hvd_kill: ends hvd (SIGTERM) and waits for it.
+hvd_kill() {
+        kill "$hvd_pid" 2>/dev/null || true
+        wait "$hvd_pid" 2>/dev/null || true
+}
 
-# out_has / err_has TEXT WHAT: the last run's stdout / stderr contains TEXT.
+# def NAME [EXTRA]: a definition booting the echo guest, in $tmp/NAME.json (EXTRA: more
+# top-level JSON members, with a leading comma).
+def() {
+        printf '{"name": "%s", "vcpus": 1, "memory_mib": 32, "boot": {"kernel": "%s"}%s}\n' \
+                "$1" "$G/echo.elf" "${2:-}" > "$tmp/$1.json"
+}
+
+# state NAME: the VM's state from status --json; state_is NAME STATE WHAT: asserts it;
+# wait_state NAME STATE: waits up to 10 s for it.
+state() { $V --json status "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["State"])'; }
+state_is() {
+        s=$(state "$1" 2>&1) || true
+        [ "$s" = "$2" ] && pass "$3: $1 is $2" || fail "$3: $1 is '$s', expected $2"
+}
+wait_state() {
+        local i=0
+        while [ $i -lt 200 ]; do
+                [ "$(state "$1" 2>/dev/null)" = "$2" ] && return 0
+                sleep 0.05
+                i=$((i + 1))
+        done
+        return 1
+}
+# log_has NAME TEXT: the VM's console log holds TEXT within 10 s.
+log_has() {
+        local i=0
+        while [ $i -lt 200 ]; do
+                $V console --log "$1" 2>/dev/null | grep -qF -- "$2" && return 0
+                sleep 0.05
+                i=$((i + 1))
+        done
+        return 1
+}
+# watch PID WHAT [CODE]: PID must end by itself within 10 s with status CODE (default 0);
+# else it is killed and the check fails.
+watch() {
+        local i=0
+        while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+        if kill -0 "$1" 2>/dev/null; then
+                kill -9 "$1"; wait "$1" 2>/dev/null; fail "$2: still running after 10 s"
+                return
+        fi
+        wrc=0; wait "$1" || wrc=$?
+        [ $wrc -eq ${3:-0} ] && pass "$2 (exit $wrc)" || fail "$2: exit $wrc, expected ${3:-0}"
+}
+
+# out_has / err_has TEXT WHAT: the last run's stdout / stderr contains TEXT (out_lacks,
+# err_lacks: does not).
 out_lacks() { grep -qF -- "$1" "$tmp/out" && fail "$2: stdout has '$1'" || pass "$2"; }
 out_has() { grep -qF -- "$1" "$tmp/out" && pass "$2" || fail "$2: stdout lacks '$1': $(cat "$tmp/out")"; }
 err_has() { grep -qF -- "$1" "$tmp/err" && pass "$2" || fail "$2: stderr lacks '$1': $(cat "$tmp/err")"; }
+err_lacks() { grep -qF -- "$1" "$tmp/err" && fail "$2: stderr has '$1'" || pass "$2"; }
+# no_control FILE WHAT: FILE holds no control character but \n and \t (vmctl escapes them).
+no_control() {
+        if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$1"; then
+                fail "$2: raw control characters in $(od -c "$1" | head -5)"
+        else
+                pass "$2"
+        fi
+}
 
 # json EXPR WHAT: evaluates a Python expression on the last run's stdout parsed as JSON (j).
 json() {

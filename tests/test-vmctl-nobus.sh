@@ -1,6 +1,7 @@
 #!/bin/sh
 # vmctl without hvd: every verb that talks to hvd exits 8 with a message that says so, whether
-# the bus is missing or hvd is not on it.
+# the bus is missing or hvd is not on it; a bus policy that keeps the caller from the real hvd
+# gives exit 6.
 . "${HVD_TOP_SRCDIR:-.}/tests/test-vmctl-lib.sh"
 
 echo '{"name": "a"}' > "$tmp/a.json"
@@ -26,12 +27,11 @@ done
 expect 8 "--address" "$VMCTL" --address "$DBUS_SESSION_BUS_ADDRESS" start a
 err_has "vmctl: start a: hvd is not running" "--address: message names verb and VM"
 
-# A bus whose policy forbids calling hvd: exit 6, access denied, not 8.
+# A bus whose policy forbids calling hvd (the real one, on it): exit 6, access denied, not 8.
 kill "${pids##* }"
 bus_extra='<policy context="default"><deny send_destination="org.hvd1"/></policy>'
 bus_start
-"$FAKEHVD" 2>"$tmp/fakehvd.log" &
-pids="$pids $!"
+hvd_spawn
 i=0
 while [ $i -lt 100 ]; do
         run "$VMCTL" --user list
