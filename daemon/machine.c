@@ -610,8 +610,8 @@ static void on_shutdown_timeout(evutil_socket_t fd, short what, void *arg)
                                                m->def->name, machine_state_to_string(m->state));
         else
                 r = sd_bus_reply_method_errorf(w->call, HVD_ERROR_TIMEOUT,
-                                               "VM '%s' did not stop in time; it is still %s, and this guest cannot be "
-                                               "asked to shut down (no Ctrl-Alt-Del path yet): use Stop",
+                                               "VM '%s' did not shut down in time; it is still %s, and this guest cannot "
+                                               "be asked to shut down (no Ctrl-Alt-Del path yet): use Stop",
                                                m->def->name, machine_state_to_string(m->state));
         if (r < 0)
                 log_warning("VM %s: cannot reply to Shutdown: %s, ignoring", m->def->name, strerror(-r));
