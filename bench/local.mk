@@ -25,6 +25,9 @@ bench-locks: bench/bench-locks$(EXEEXT)
 .PHONY: bench-locks
 
 # bench-dbus: hvd's D-Bus round trips, Start latency and memory per VM (run bench/bench-dbus.sh)
+bench-dbus: bench/bench-dbus$(EXEEXT) daemon/hvd$(EXEEXT) cli/vmctl$(EXEEXT) $(HV_TEST_GUESTS)
+	HVD_BUILD_DIR='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/bench-dbus.sh
+.PHONY: bench-dbus
 noinst_PROGRAMS += bench/bench-dbus
 bench_bench_dbus_SOURCES = bench/bench-dbus.c
 bench_bench_dbus_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS)
@@ -54,3 +57,15 @@ EXTRA_DIST += bench/bench-vm.sh
 bench-vm: bench/bench-kick$(EXEEXT) bench/bench-boot$(EXEEXT) all
 	$(SHELL) $(top_srcdir)/bench/bench-vm.sh $(abs_top_builddir)
 .PHONY: bench-vm
+
+# ---- every benchmark, one after the other (they share the machine's two cores: never run
+# them in parallel). Tables on stdout; JSON in bench/*.json of the build tree.
+bench: all
+	$(MAKE) $(AM_MAKEFLAGS) bench-locks
+	$(builddir)/bench/bench-locks$(EXEEXT) --json > bench/bench-locks.json
+	$(MAKE) $(AM_MAKEFLAGS) bench-vm
+	$(MAKE) $(AM_MAKEFLAGS) bench-dbus
+	$(MAKE) $(AM_MAKEFLAGS) bench-vmctl
+	@echo "JSON: $$(ls $(abs_top_builddir)/bench/*.json | tr '\n' ' ')"
+.PHONY: bench
+CLEANFILES += bench/*.json
