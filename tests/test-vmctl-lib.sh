@@ -46,7 +46,7 @@ CONF
         "$daemon" --config-file="$tmp/bus.conf" --nofork --nosyslog --print-address=3 \
                 3>"$tmp/bus.address" 2>"$tmp/bus.log" &
         pids="$pids $!"
-        for i in $(seq 100); do
+        for i in $(seq 400); do # 20 s at most: a loaded machine starts it slowly
                 [ -s "$tmp/bus.address" ] && break
                 sleep 0.05
         done
