@@ -43,6 +43,9 @@ bus_start() {
   ${bus_extra:-}
 </busconfig>
 CONF
+        # the background shell truncates the file only when it gets to run: a second bus must
+        # not read the first one's address meanwhile
+        rm -f "$tmp/bus.address"
         "$daemon" --config-file="$tmp/bus.conf" --nofork --nosyslog --print-address=3 \
                 3>"$tmp/bus.address" 2>"$tmp/bus.log" &
         pids="$pids $!"
