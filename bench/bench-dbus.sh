@@ -17,16 +17,25 @@ t_start_hvd
 st=0
 "$build/bench/bench-dbus" "$guests" "$json" || st=$?
 if [ -x "$build/cli/vmctl" ]; then
-        "$build/cli/vmctl" list >/dev/null # warm up (libtool wrapper, page cache)
+        for i in $(seq 1 20); do # the same 20 VMs bench-dbus listed
+                busctl --user call org.hvd1 /org/hvd1 org.hvd1.Manager DefineVM s \
+                        "{\"name\": \"list$i\", \"memory_mib\": 16, \"boot\": {\"kernel\": \"$guests/spin.elf\"}}" >/dev/null
+        done
+        "$build/cli/vmctl" --user list >/dev/null # warm up (libtool wrapper, page cache)
         python3 - "$build/cli/vmctl" <<'PY'
 import subprocess, sys, time
-ts = []
-for _ in range(200):
-    t0 = time.perf_counter()
-    subprocess.run([sys.argv[1], "list"], stdout=subprocess.DEVNULL, check=True)
-    ts.append((time.perf_counter() - t0) * 1000)
-ts.sort()
-print(f"{'vmctl list, wall':44s} {ts[100]:8.2f} ms {ts[197]:8.2f} ms  < 3 ms")
+def wall(argv):
+    ts = []
+    for _ in range(200):
+        t0 = time.perf_counter()
+        subprocess.run(argv, stdout=subprocess.DEVNULL, check=True)
+        ts.append((time.perf_counter() - t0) * 1000)
+    ts.sort()
+    return ts[100], ts[197]
+p50, p99 = wall([sys.argv[1], "--user", "list"])
+b50, b99 = wall(["/bin/true"])
+print(f"{'vmctl --user list, wall (20 VMs)':44s} {p50:8.2f} ms {p99:8.2f} ms  < 3 ms")
+print(f"{'  of which spawning a process (/bin/true)':44s} {b50:8.2f} ms {b99:8.2f} ms")
 PY
 fi
 echo "JSON: $json"

@@ -24,16 +24,6 @@ bench-locks: bench/bench-locks$(EXEEXT)
 	$(builddir)/bench/bench-locks$(EXEEXT) --json
 .PHONY: bench-locks
 
-# ---- vm helper: kick latency and boot time (bench-kick, bench-boot) ----
-noinst_PROGRAMS += bench/bench-kick bench/bench-boot
-bench_bench_kick_SOURCES = bench/bench-kick.c tests/test-vm-guest.c tests/test-vm-guest.h
-bench_bench_kick_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS) -I$(top_srcdir)/tests
-bench_bench_kick_LDADD = lib/hvcore/libhvcore-internal.la $(URCU_LIBS) $(PTHREAD_LIBS)
-bench_bench_boot_SOURCES = bench/bench-boot.c
-bench_bench_boot_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
-bench_bench_boot_LDADD = lib/hvcore/libhvcore-internal.la $(URCU_LIBS) $(PTHREAD_LIBS)
-EXTRA_DIST += bench/bench-vm.sh
-
 # bench-dbus: hvd's D-Bus round trips, Start latency and memory per VM (run bench/bench-dbus.sh)
 noinst_PROGRAMS += bench/bench-dbus
 bench_bench_dbus_SOURCES = bench/bench-dbus.c
@@ -51,3 +41,16 @@ bench-vmctl: cli/vmctl$(EXEEXT) daemon/hvd$(EXEEXT) $(HV_TEST_GUESTS)
 	  bash $(srcdir)/bench/bench-vmctl.sh --json bench/bench-vmctl.json
 .PHONY: bench-vmctl
 CLEANFILES += bench/bench-vmctl.json
+
+# ---- vm helper: kick latency and boot time (bench-kick, bench-boot) ----
+noinst_PROGRAMS += bench/bench-kick bench/bench-boot
+bench_bench_kick_SOURCES = bench/bench-kick.c tests/test-vm-guest.c tests/test-vm-guest.h
+bench_bench_kick_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS) -I$(top_srcdir)/tests
+bench_bench_kick_LDADD = lib/hvcore/libhvcore-internal.la $(URCU_LIBS) $(PTHREAD_LIBS)
+bench_bench_boot_SOURCES = bench/bench-boot.c
+bench_bench_boot_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
+bench_bench_boot_LDADD = lib/hvcore/libhvcore-internal.la $(URCU_LIBS) $(PTHREAD_LIBS)
+EXTRA_DIST += bench/bench-vm.sh
+bench-vm: bench/bench-kick$(EXEEXT) bench/bench-boot$(EXEEXT) all
+	$(SHELL) $(top_srcdir)/bench/bench-vm.sh $(abs_top_builddir)
+.PHONY: bench-vm

@@ -80,7 +80,12 @@ static int do_reset(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
         struct machine *vm = lookup(m, h, error);
         char msg[MACHINE_REASON_MAX];
 
-        return vm ? reply_or_error(m, machine_reset(vm, msg), msg, error) : -ENOENT;
+        int r;
+
+        if (!vm)
+                return -ENOENT;
+        r = machine_reset(vm, m, "reset by request", msg);
+        return r < 0 ? hvd_bus_error_setf(error, r, "%s", msg) : 1; /* the reply comes once it runs again */
 }
 
 #define SHUTDOWN_TIMEOUT_MAX_USEC (3600ULL * 1000000ULL)

@@ -40,6 +40,7 @@ struct shutdown_waiter {
         struct machine *machine;
         sd_bus_message *call;
         struct event *timer;
+        bool asked; /* false: the guest could not be asked to stop; we only wait for it */
         struct shutdown_waiter *next;
 };
 
@@ -84,9 +85,20 @@ static void on_serial_output(struct hv_vm *vm, const uint8_t *buf, size_t len, v
                 wake(m);
 }
 
+static void on_serial_input_ready(struct hv_vm *vm, void *userdata)
+{
+        struct machine *m = userdata;
+
+        pthread_mutex_lock(&m->lock);
+        m->pending_input_ready = true;
+        pthread_mutex_unlock(&m->lock);
+        wake(m);
+}
+
 static const struct hv_vm_callbacks callbacks = {
         .state_changed = on_state_changed,
         .serial_output = on_serial_output,
+        .serial_input_ready = on_serial_input_ready,
 };
 
 /* --- the loop --- */
@@ -147,7 +159,8 @@ static void set_state(struct machine *m, enum machine_state state, const char *r
                 hvd_check_stopped(m->hvd);
 }
 
-/* Moves what vCPU threads left in pending to the console; returns the pending state change. */
+/* Moves what vCPU threads left in pending to the console; returns the pending state change
+ * (when ret_state is non-NULL: while a job runs the report waits for its end). */
 static bool drain(struct machine *m, enum hv_vm_state *ret_state, char *ret_reason)
 {
         static uint8_t buf[MACHINE_PENDING_OUTPUT_MAX]; /* the loop's thread only */
@@ -158,7 +171,7 @@ static bool drain(struct machine *m, enum hv_vm_state *ret_state, char *ret_reas
         n = m->pending_len;
         memcpy(buf, m->pending_out, n);
         m->pending_len = 0;
-        have_state = m->pending_state_valid;
+        have_state = ret_state && m->pending_state_valid;
         if (have_state) {
                 *ret_state = m->pending_state;
                 memcpy(ret_reason, m->pending_reason, MACHINE_REASON_MAX);
@@ -182,12 +195,15 @@ static void release_vm(struct machine *m)
         (void)drain(m, &s, reason); /* no thread is left to report: a late state change is moot */
 }
 
+/* libhvcore reports a guest's reset request (KVM_SYSTEM_EVENT_RESET) as a stop whose
+ * reason says so. */
 static bool reason_is_reboot(const char *reason)
 {
-        return strstr(reason, "reboot") || strstr(reason, "reset");
+        return strstr(reason, "requested a reset") || strstr(reason, "reboot");
 }
 
-static void start_finish(struct machine *m);
+static void job_finish(struct machine *m);
+static int job_join(struct machine *m, char *msg);
 
 static void on_wake(evutil_socket_t fd, short what, void *arg)
 {
@@ -199,16 +215,28 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 
         if (read(m->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
                 log_warning("VM %s: eventfd: %s, ignoring", m->def->name, strerror(errno));
-        if (m->starting) {
+        pthread_mutex_lock(&m->lock);
+        bool input_ready = m->pending_input_ready;
+        m->pending_input_ready = false;
+        pthread_mutex_unlock(&m->lock);
+        if (input_ready)
+                console_kick(&m->console); /* offer the consoles' held input again */
+        if (m->job != MACHINE_JOB_NONE) {
                 bool done;
                 pthread_mutex_lock(&m->lock);
-                done = m->start_done;
+                done = m->job_done;
                 pthread_mutex_unlock(&m->lock);
                 if (done)
-                        start_finish(m); /* before any state change the new guest reported */
+                        job_finish(m); /* before any state change the new guest reported */
+        }
+        if (m->job != MACHINE_JOB_NONE) {
+                (void)drain(m, NULL, NULL); /* the guest's report waits for the job's end */
+                return;
         }
         if (!drain(m, &s, reason) || !m->vm)
                 return;
+        if (hv_vm_get_state(m->vm) != s)
+                return; /* stale: a Reset or Stop on the loop came after the guest's report */
         switch (s) {
         case HV_VM_STATE_RUNNING:
                 set_state(m, MACHINE_RUNNING, reason[0] ? reason : "running");
@@ -218,7 +246,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
                 break;
         case HV_VM_STATE_STOPPED:
                 if (reason_is_reboot(reason) && m->def->on_reboot == VM_ON_REBOOT_RESTART && !m->hvd->stopping) {
-                        if (machine_reset(m, msg) >= 0)
+                        if (machine_reset(m, NULL, "rebooted by the guest", msg) >= 0)
                                 break;
                         snprintf(reason, sizeof(reason), "reboot failed: %.200s", msg);
                 }
@@ -237,6 +265,8 @@ static int console_input(const uint8_t *buf, size_t len, void *userdata)
 {
         struct machine *m = userdata;
 
+        if (m->job == MACHINE_JOB_RESET)
+                return 0; /* kept for the guest that comes back */
         if (!m->vm || m->state != MACHINE_RUNNING)
                 return -ENXIO; /* nobody to read it: dropped, like a UART with no guest */
         return hv_vm_serial_input(m->vm, buf, len);
@@ -288,12 +318,10 @@ struct machine *machine_free(struct machine *m)
 {
         if (!m)
                 return NULL;
-        if (m->starting) {
-                (void)pthread_join(m->start_thread, NULL);
-                m->vm = m->start_vm;
-                m->start_call = sd_bus_message_unref(m->start_call);
-                m->starting = false;
-                m->hvd->n_starting--;
+        if (m->job != MACHINE_JOB_NONE) {
+                char msg[MACHINE_REASON_MAX];
+                (void)job_join(m, msg);
+                m->job_call = sd_bus_message_unref(m->job_call);
         }
         if (m->vm) {
                 (void)hv_vm_stop(m->vm);
@@ -359,15 +387,16 @@ void machine_unpublish_and_free(struct machine *m)
 
 bool machine_is_busy(const struct machine *m, char *msg)
 {
-        if (m->starting)
-                snprintf(msg, MACHINE_REASON_MAX, "VM '%s' is starting", m->def->name);
-        return m->starting;
+        if (m->job != MACHINE_JOB_NONE)
+                snprintf(msg, MACHINE_REASON_MAX, "VM '%s' is %s", m->def->name,
+                         m->job == MACHINE_JOB_START ? "starting" : "resetting");
+        return m->job != MACHINE_JOB_NONE;
 }
 
-static void *start_worker(void *arg)
+static void *job_worker(void *arg)
 {
         struct machine *m = arg;
-        const struct vm_def *d = m->def; /* not changed while starting */
+        const struct vm_def *d = m->def; /* not changed while a job runs */
         const struct hv_vm_config cfg = {
                 .name = d->name,
                 .vcpus = d->vcpus,
@@ -381,65 +410,108 @@ static void *start_worker(void *arg)
         char msg[MACHINE_REASON_MAX] = "";
         int r;
 
-        r = hv_vm_new(&cfg, &callbacks, m, &vm, &err);
-        if (r < 0) {
-                snprintf(msg, sizeof(msg), "cannot build VM '%s': %s", d->name, err ? err : strerror(-r));
-                r = r == -EINVAL || r == -ENOEXEC ? -EINVAL : -EIO;
-        } else {
-                r = hv_vm_start(vm);
+        if (m->job == MACHINE_JOB_RESET) {
+                vm = m->vm; /* the loop leaves it alone until the job is done */
+                r = hv_vm_reset(vm);
                 if (r < 0) {
-                        snprintf(msg, sizeof(msg), "cannot start VM '%s': %s", d->name, strerror(-r));
-                        vm = hv_vm_free(vm);
-                        r = -EIO;
+                        snprintf(msg, sizeof(msg), "cannot reset VM '%s': %s", d->name, strerror(-r));
+                        r = r == -EBUSY ? r : -EIO;
+                }
+        } else {
+                r = hv_vm_new(&cfg, &callbacks, m, &vm, &err);
+                if (r < 0) {
+                        snprintf(msg, sizeof(msg), "cannot build VM '%s': %s", d->name, err ? err : strerror(-r));
+                        r = r == -EINVAL || r == -ENOEXEC ? -EINVAL : -EIO;
+                } else {
+                        r = hv_vm_start(vm);
+                        if (r < 0) {
+                                snprintf(msg, sizeof(msg), "cannot start VM '%s': %s", d->name, strerror(-r));
+                                vm = hv_vm_free(vm);
+                                r = -EIO;
+                        }
                 }
         }
         pthread_mutex_lock(&m->lock);
-        m->start_done = true;
-        m->start_result = r;
-        m->start_vm = vm;
-        memcpy(m->start_error, msg, sizeof(msg));
+        m->job_done = true;
+        m->job_result = r;
+        m->job_vm = vm;
+        memcpy(m->job_error, msg, sizeof(msg));
         pthread_mutex_unlock(&m->lock);
         wake(m);
         return NULL;
 }
 
-/* On the loop: the worker finished; take its VM and reply. */
-static void start_finish(struct machine *m)
+static int job_begin(struct machine *m, enum machine_job job, sd_bus_message *call, const char *why, char *msg)
+{
+        int r;
+
+        if (m->hvd->n_starting >= MACHINE_STARTS_MAX) {
+                snprintf(msg, MACHINE_REASON_MAX, "%u VMs are starting already; try again", m->hvd->n_starting);
+                return -ENOSPC;
+        }
+        snprintf(m->job_why, sizeof(m->job_why), "%s", why);
+        m->job_done = false;
+        m->job = job;
+        r = -pthread_create(&m->job_thread, NULL, job_worker, m);
+        if (r < 0) {
+                m->job = MACHINE_JOB_NONE;
+                snprintf(msg, MACHINE_REASON_MAX, "cannot start a thread: %s", strerror(-r));
+                return -EIO;
+        }
+        m->hvd->n_starting++;
+        m->job_call = call ? sd_bus_message_ref(call) : NULL;
+        return 0;
+}
+
+/* Waits for a job's worker (bounded: hv_vm_* return in bounded time) and takes its result. */
+static int job_join(struct machine *m, char *msg)
+{
+        int r;
+
+        (void)pthread_join(m->job_thread, NULL);
+        pthread_mutex_lock(&m->lock);
+        r = m->job_result;
+        if (m->job == MACHINE_JOB_START)
+                m->vm = m->job_vm;
+        m->job_vm = NULL;
+        m->job_done = false;
+        memcpy(msg, m->job_error, MACHINE_REASON_MAX);
+        pthread_mutex_unlock(&m->lock);
+        m->job = MACHINE_JOB_NONE;
+        m->hvd->n_starting--;
+        return r;
+}
+
+/* On the loop: the worker finished; take its result and reply. */
+static void job_finish(struct machine *m)
 {
         struct hvd *h = m->hvd;
+        enum machine_job job = m->job;
         char msg[MACHINE_REASON_MAX];
         int r;
 
-        (void)pthread_join(m->start_thread, NULL);
-        pthread_mutex_lock(&m->lock);
-        r = m->start_result;
-        m->vm = m->start_vm;
-        m->start_vm = NULL;
-        m->start_done = false;
-        memcpy(msg, m->start_error, sizeof(msg));
-        pthread_mutex_unlock(&m->lock);
-        m->starting = false;
-        h->n_starting--;
-
+        r = job_join(m, msg);
         if (r >= 0 && h->stopping) {
                 (void)hv_vm_stop(m->vm);
                 release_vm(m);
                 r = -EBUSY;
                 snprintf(msg, sizeof(msg), "VM '%s': hvd is stopping", m->def->name);
         }
-        if (r < 0)
+        if (r >= 0) {
+                set_state(m, MACHINE_RUNNING, m->job_why);
+                console_kick(&m->console); /* input held for the old guest goes to the new one */
+        } else if (job == MACHINE_JOB_START || !m->vm)
                 set_state(m, MACHINE_SHUTOFF, msg);
-        else
-                set_state(m, MACHINE_RUNNING, m->start_why);
-        if (m->start_call) {
-                r = r < 0 ? sd_bus_reply_method_errorf(m->start_call, hvd_bus_error_name(r), "%s", msg)
-                          : sd_bus_reply_method_return(m->start_call, NULL);
+        else if (r != -EBUSY && hv_vm_get_state(m->vm) == HV_VM_STATE_CRASHED)
+                set_state(m, MACHINE_CRASHED, msg); /* a failed reset lost the old guest */
+        if (m->job_call) {
+                r = r < 0 ? sd_bus_reply_method_errorf(m->job_call, hvd_bus_error_name(r), "%s", msg)
+                          : sd_bus_reply_method_return(m->job_call, NULL);
                 if (r < 0)
-                        log_warning("VM %s: cannot reply to Start: %s, ignoring", m->def->name, strerror(-r));
-                m->start_call = sd_bus_message_unref(m->start_call);
+                        log_warning("VM %s: cannot reply: %s, ignoring", m->def->name, strerror(-r));
+                m->job_call = sd_bus_message_unref(m->job_call);
         }
-        if (!m->vm)
-                hvd_check_stopped(h);
+        hvd_check_stopped(h);
 }
 
 int machine_start(struct machine *m, sd_bus_message *call, const char *why, char *msg)
@@ -457,10 +529,6 @@ int machine_start(struct machine *m, sd_bus_message *call, const char *why, char
                 snprintf(msg, MACHINE_REASON_MAX, "hvd is stopping");
                 return -EBUSY;
         }
-        if (m->hvd->n_starting >= MACHINE_STARTS_MAX) {
-                snprintf(msg, MACHINE_REASON_MAX, "%u VMs are starting already; try again", m->hvd->n_starting);
-                return -ENOSPC;
-        }
         if (m->state == MACHINE_CRASHED)
                 release_vm(m);
         /* say what is wrong with the files before KVM gets involved */
@@ -474,16 +542,9 @@ int machine_start(struct machine *m, sd_bus_message *call, const char *why, char
                 set_state(m, MACHINE_SHUTOFF, msg);
                 return -EINVAL;
         }
-        snprintf(m->start_why, sizeof(m->start_why), "%s", why);
-        m->start_done = false;
-        r = -pthread_create(&m->start_thread, NULL, start_worker, m);
-        if (r < 0) {
-                snprintf(msg, MACHINE_REASON_MAX, "cannot start a thread: %s", strerror(-r));
-                return -EIO;
-        }
-        m->starting = true;
-        m->hvd->n_starting++;
-        m->start_call = call ? sd_bus_message_ref(call) : NULL;
+        r = job_begin(m, MACHINE_JOB_START, call, why, msg);
+        if (r < 0)
+                return r;
         set_state(m, MACHINE_SHUTOFF, "starting");
         return 0;
 }
@@ -540,25 +601,19 @@ int machine_resume(struct machine *m, char *msg)
         return 0;
 }
 
-int machine_reset(struct machine *m, char *msg)
+int machine_reset(struct machine *m, sd_bus_message *call, const char *why, char *msg)
 {
-        int r;
-
         if (machine_is_busy(m, msg))
                 return -EBUSY;
         if (!m->vm) {
                 snprintf(msg, MACHINE_REASON_MAX, "VM '%s' is not running", m->def->name);
                 return -EBUSY;
         }
-        r = hv_vm_reset(m->vm);
-        if (r < 0) {
-                snprintf(msg, MACHINE_REASON_MAX, "cannot reset VM '%s': %s", m->def->name, strerror(-r));
-                if (r != -EBUSY && hv_vm_get_state(m->vm) == HV_VM_STATE_CRASHED)
-                        set_state(m, MACHINE_CRASHED, msg); /* the old guest is gone either way */
-                return r == -EBUSY ? r : -EIO;
+        if (m->hvd->stopping) {
+                snprintf(msg, MACHINE_REASON_MAX, "hvd is stopping");
+                return -EBUSY;
         }
-        set_state(m, MACHINE_RUNNING, "reset");
-        return 0;
+        return job_begin(m, MACHINE_JOB_RESET, call, why, msg);
 }
 
 static void on_shutdown_timeout(evutil_socket_t fd, short what, void *arg)
@@ -567,9 +622,15 @@ static void on_shutdown_timeout(evutil_socket_t fd, short what, void *arg)
         struct machine *m = w->machine;
         int r;
 
-        r = sd_bus_reply_method_errorf(w->call, HVD_ERROR_TIMEOUT,
-                                       "VM '%s' did not shut down in time; it is still %s",
-                                       m->def->name, machine_state_to_string(m->state));
+        if (w->asked)
+                r = sd_bus_reply_method_errorf(w->call, HVD_ERROR_TIMEOUT,
+                                               "VM '%s' did not shut down in time; it is still %s",
+                                               m->def->name, machine_state_to_string(m->state));
+        else
+                r = sd_bus_reply_method_errorf(w->call, HVD_ERROR_TIMEOUT,
+                                               "VM '%s' did not shut down in time; it is still %s, and this guest cannot "
+                                               "be asked to shut down (no Ctrl-Alt-Del path yet): use Stop",
+                                               m->def->name, machine_state_to_string(m->state));
         if (r < 0)
                 log_warning("VM %s: cannot reply to Shutdown: %s, ignoring", m->def->name, strerror(-r));
         waiter_free(w);
@@ -592,15 +653,17 @@ int machine_shutdown(struct machine *m, sd_bus_message *call, uint64_t timeout_u
                 snprintf(msg, MACHINE_REASON_MAX, "VM '%s': too many Shutdown calls in progress", m->def->name);
                 return -ENOSPC;
         }
+        /* A guest that cannot be asked (-EOPNOTSUPP: no Ctrl-Alt-Del path yet) may still stop
+         * on its own within the timeout; Shutdown waits for that and then says why it failed. */
         r = hv_vm_request_shutdown(m->vm);
-        if (r < 0) {
-                snprintf(msg, MACHINE_REASON_MAX, r == -EOPNOTSUPP ? "VM '%s': this guest cannot be asked to shut down (use Stop)"
-                                                                    : "VM '%s': cannot ask the guest to shut down", m->def->name);
-                return r == -EOPNOTSUPP ? r : -EIO;
+        if (r < 0 && r != -EOPNOTSUPP) {
+                snprintf(msg, MACHINE_REASON_MAX, "VM '%s': cannot ask the guest to shut down", m->def->name);
+                return -EIO;
         }
         w = calloc(1, sizeof(*w));
         if (!w)
                 return -ENOMEM;
+        w->asked = r >= 0;
         w->machine = m;
         w->call = sd_bus_message_ref(call);
         w->timer = evtimer_new(m->hvd->base, on_shutdown_timeout, w);

@@ -35,6 +35,12 @@ enum machine_state machine_state_from_string(const char *s);
 
 struct shutdown_waiter;
 
+enum machine_job {
+        MACHINE_JOB_NONE,
+        MACHINE_JOB_START,
+        MACHINE_JOB_RESET,
+};
+
 struct machine {
         struct hvd *hvd;
         struct machine *next, *prev;
@@ -53,6 +59,7 @@ struct machine {
         pthread_mutex_t lock;                  /* guards pending_* (vCPU threads write them) */
         uint8_t *pending_out;
         size_t pending_len;
+        bool pending_input_ready;              /* the guest's UART has room for held console input */
         bool pending_state_valid;
         enum hv_vm_state pending_state;
         char pending_reason[MACHINE_REASON_MAX];
@@ -60,16 +67,17 @@ struct machine {
         struct shutdown_waiter *waiters;
         unsigned n_waiters;
 
-        /* Start builds the VM on a worker thread (KVM setup and loading take milliseconds),
-         * and the loop finishes it when the worker wakes it through efd. */
-        bool starting;
-        pthread_t start_thread;
-        sd_bus_message *start_call;          /* to reply to, NULL for autostart */
-        char start_why[64];
-        bool start_done;                     /* under lock: the worker finished */
-        int start_result;                    /* under lock */
-        struct hv_vm *start_vm;              /* under lock: the built, started VM */
-        char start_error[MACHINE_REASON_MAX];/* under lock */
+        /* Start and Reset build a KVM VM (milliseconds of setup and loading): a worker
+         * thread does it and the loop finishes the job when the worker wakes it (efd). While
+         * a job runs, nothing else touches the hv_vm and other changes are refused. */
+        enum machine_job job;
+        pthread_t job_thread;
+        sd_bus_message *job_call;            /* to reply to, NULL for autostart and reboots */
+        char job_why[64];
+        bool job_done;                       /* under lock: the worker finished */
+        int job_result;                      /* under lock */
+        struct hv_vm *job_vm;                /* under lock (start: the built, started VM) */
+        char job_error[MACHINE_REASON_MAX];  /* under lock */
 };
 
 /* Builds a machine for def (taking it over on success); not yet on the bus or in the list. */
@@ -85,11 +93,13 @@ bool machine_is_active(const struct machine *m); /* running or paused */
 /* Starts building the VM and returns; the reply to `call` (may be NULL) goes out once it
  * runs or failed. */
 int machine_start(struct machine *m, sd_bus_message *call, const char *why, char *msg);
-bool machine_is_busy(const struct machine *m, char *msg); /* starting: no other change now */
+bool machine_is_busy(const struct machine *m, char *msg); /* a job runs: no other change now */
 int machine_stop(struct machine *m, const char *why, char *msg);
 int machine_pause(struct machine *m, char *msg);
 int machine_resume(struct machine *m, char *msg);
-int machine_reset(struct machine *m, char *msg);
+/* Resets the guest (a new KVM VM over the same RAM, the kernel loaded again) and returns;
+ * the reply to `call` (may be NULL) goes out once it runs again. */
+int machine_reset(struct machine *m, sd_bus_message *call, const char *why, char *msg);
 /* Asks the guest to shut down; the reply to `call` goes out when the VM is shut off
  * (success) or after timeout_usec (org.hvd1.Error.Timeout). */
 int machine_shutdown(struct machine *m, sd_bus_message *call, uint64_t timeout_usec, char *msg);

@@ -71,7 +71,7 @@ t_start_bus() {
 CONF
         "$DBUS_DAEMON" --config-file="$T_DIR/bus.conf" --nofork --print-address=1 >"$T_DIR/bus.addr" 2>"$T_DIR/bus.log" &
         T_PIDS+=($!)
-        for _ in $(seq 1 200); do
+        for _ in $(seq 1 1000); do # 20 s: a loaded CI machine is slow to start anything
                 [ -s "$T_DIR/bus.addr" ] && break
                 sleep 0.02
         done
@@ -91,7 +91,7 @@ t_start_hvd() {
                 "$HVD_BIN" --user "$@" >>"$T_DIR/hvd.log" 2>&1 &
         HVD_PID=$!
         T_PIDS+=($HVD_PID)
-        for _ in $(seq 1 500); do
+        for _ in $(seq 1 2000); do
                 if busctl --user call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
                         NameHasOwner s org.hvd1 2>/dev/null | grep -q true; then
                         return 0

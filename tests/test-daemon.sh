@@ -195,6 +195,8 @@ t_stop_hvd TERM
 # --- command line and hvd.conf ---
 t_check "--version" test "$("$HVD_BIN" --version)" = "hvd $(sed -n 's/^PACKAGE_VERSION = //p' "$HVD_TOP_BUILDDIR/Makefile")"
 t_check "--help names the options" bash -c "'$HVD_BIN' --help | grep -q -- --state-dir"
+t_check "--check-host --json: exit 0 here (KVM works) and JSON on stdout" bash -c "'$HVD_BIN' --check-host --json | python3 -c 'import json,sys; json.load(sys.stdin)'"
+t_check "--check-host names the plugin that claimed the host" bash -c "'$HVD_BIN' --check-host | grep -q claimed"
 "$HVD_BIN" --bogus >/dev/null 2>&1 && st=0 || st=$?
 t_check "an unknown option: exit 2" test "$st" = 2
 out=$("$HVD_BIN" --user --config="$T_DIR/none.conf" 2>&1) && st=0 || st=$?

@@ -4,6 +4,8 @@
  * serial output, crashes (triple fault, emulation failure) that leave other VMs running,
  * and reset. Guests are raw code (tests/test-vm-guest.c). */
 #include <inttypes.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -36,6 +38,7 @@ static const struct raw_guest guest_int3 = { int3_code, sizeof(int3_code), { 0 }
 struct events {
         pthread_mutex_t lock;
         int changes;
+        int input_ready;
         enum hv_vm_state last;
         char reason[256];
         char serial[256];
@@ -62,7 +65,17 @@ static void on_serial(struct hv_vm *vm, const uint8_t *buf, size_t len, void *us
         pthread_mutex_unlock(&e->lock);
 }
 
-static const struct hv_vm_callbacks callbacks = { .state_changed = on_state, .serial_output = on_serial };
+static void on_input_ready(struct hv_vm *vm, void *userdata)
+{
+        struct events *e = userdata;
+        pthread_mutex_lock(&e->lock);
+        e->input_ready++;
+        pthread_mutex_unlock(&e->lock);
+}
+
+static const struct hv_vm_callbacks callbacks = {
+        .state_changed = on_state, .serial_output = on_serial, .serial_input_ready = on_input_ready,
+};
 
 static void events_init(struct events *e)
 {
@@ -129,6 +142,43 @@ START_TEST(test_new_rejects_bad_config)
         ck_assert_ptr_nonnull(strstr(err, "kernel"));
         ck_assert_ptr_null(vm); /* ret_vm untouched on failure */
         ck_assert_ptr_null(hv_vm_free(NULL));
+}
+END_TEST
+
+/* Each vCPU's CPUID is KVM_GET_SUPPORTED_CPUID with the vendor plugin's fix-ups: here the
+ * topology the plugin writes (core count in 0x80000008, the APIC ID in 0x8000001e). */
+START_TEST(test_cpuid_goes_through_vendor_fixups)
+{
+        const struct hv_vendor_ops *ops = hv_vendor_get();
+        ck_assert_msg(ops != NULL, "no vendor plugin registered from %s", hv_test_plugin_dir());
+        struct hv_vm *vm = raw_guest_vm_new(&raw_guest_spin, 2, 2, NULL, NULL);
+        ck_assert_ptr_nonnull(vm);
+        struct {
+                struct kvm_cpuid2 c;
+                struct kvm_cpuid_entry2 e[256];
+        } cpuid;
+        bool checked = false;
+        for (uint32_t i = 0; i < 2; i++) {
+                memset(&cpuid, 0, sizeof(cpuid));
+                cpuid.c.nent = 256;
+                ck_assert_int_eq(ioctl(vm->vcpus[i]->fd, KVM_GET_CPUID2, &cpuid), 0);
+                ck_assert_uint_gt(cpuid.c.nent, 0);
+                for (uint32_t k = 0; k < cpuid.c.nent; k++) {
+                        const struct kvm_cpuid_entry2 *e = &cpuid.e[k];
+                        if (!strcmp(ops->name, "x86-svm") && e->function == 0x80000008) {
+                                ck_assert_uint_eq(e->ecx & 0xff, 1); /* 2 vCPUs: cores - 1 */
+                                checked = true;
+                        }
+                        if (!strcmp(ops->name, "x86-svm") && e->function == 0x8000001e)
+                                ck_assert_uint_eq(e->eax, i);
+                        if (e->function == 0x80000001 && !strcmp(ops->name, "x86-svm"))
+                                ck_assert_msg(!(e->ecx & (1u << 2)) || strstr(ops->kvm_module(), "amd"),
+                                              "SVM shown to the guest without nested");
+                }
+        }
+        if (!strcmp(ops->name, "x86-svm"))
+                ck_assert(checked);
+        vm = hv_vm_free(vm);
 }
 END_TEST
 
@@ -426,6 +476,9 @@ START_TEST(test_echo_guest_serial_input)
         serial_feed(vm, "q");
         ck_assert_int_eq(hv_vm_resume(vm), 0);
         serial_feed(vm, "uit\n");
+        pthread_mutex_lock(&e.lock);
+        ck_assert_int_gt(e.input_ready, 0); /* bytes were refused and room was announced */
+        pthread_mutex_unlock(&e.lock);
         ck_assert(wait_serial(&e, "echo: bye"));
         ck_assert(wait_state(vm, HV_VM_STATE_STOPPED));
         vm = hv_vm_free(vm);
@@ -469,6 +522,7 @@ static Suite *vm_suite(void)
         tcase_add_test(tc, test_state_strings);
         tcase_add_test(tc, test_new_rejects_bad_config);
         tcase_add_test(tc, test_free_in_created_state);
+        tcase_add_test(tc, test_cpuid_goes_through_vendor_fixups);
         suite_add_tcase(s, tc);
         tc = tcase_create("lifecycle");
         tcase_set_timeout(tc, 120);

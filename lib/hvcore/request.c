@@ -14,9 +14,13 @@
  * vCPU thread V (vcpu.c, one iteration of the run loop):
  *   V1  handle requests: for each bit b, if test(b): clear(b) (acq_rel RMW) + acquire fence
  *       (smp_rmb of kvm_check_request), then act (STOP/VM_DEAD leave the loop).
- *   V2  if the VM's run target is not RUN: park = { parked := 1; block }, goto V1, where
+ *   V2  if the VM's run target is not RUN: park = { parked := 1; while (target != RUN)
+ *       { block; handle requests as in V1 (STOP/VM_DEAD leave the loop) }; parked := 0 },
+ *       goto V1, where
  *       block = { lock wq; wq_waiting := 1; while (requests == 0) cond_wait; wq_waiting := 0;
  *                 unlock wq }.
+ *       (vcpu->mutex is dropped while parked; the controller stores the target before making
+ *       its request, so a vCPU that read a stale RUN target still meets the request at V6.)
  *   V3  run->immediate_exit := 0                          (relaxed)
  *   V4  mode_word := (gen+1) << 2 | IN_GUEST_MODE        (gen := gen+1)
  *   V5  fence                                             (smp_mb of the Dekker pattern)

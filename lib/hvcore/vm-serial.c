@@ -8,7 +8,6 @@
 #include "vm-internal.h"
 #include "vm-serial.h"
 
-#if __has_include("uart8250.h")
 #include "uart8250.h"
 
 struct hv_serial {
@@ -27,7 +26,16 @@ static void serial_transmit(void *opaque, const uint8_t *buf, size_t len)
                 vm->callbacks.serial_output(vm, buf, len, vm->userdata);
 }
 
-static const struct hv_uart_ops serial_uart_ops = { .set_irq = serial_set_irq, .transmit = serial_transmit };
+static void serial_rx_ready(void *opaque)
+{
+        struct hv_vm *vm = opaque;
+        if (vm->callbacks.serial_input_ready)
+                vm->callbacks.serial_input_ready(vm, vm->userdata);
+}
+
+static const struct hv_uart_ops serial_uart_ops = {
+        .set_irq = serial_set_irq, .transmit = serial_transmit, .rx_ready = serial_rx_ready,
+};
 
 /* The UART is byte wide: a wider access touches consecutive registers. */
 static int serial_read(void *opaque, uint64_t offset, uint8_t *data, uint32_t len)
@@ -71,44 +79,6 @@ void hv_vm_serial_reset(struct hv_vm *vm)
                 hv_uart_reset(vm->serial->uart);
 }
 
-#else /* the transmit-only stand-in */
-
-struct hv_serial {
-        int unused;
-};
-
-static int serial_read(void *opaque, uint64_t offset, uint8_t *data, uint32_t len)
-{
-        data[0] = offset == 5 ? 0x60 : 0; /* LSR: THRE | TEMT */
-        return 0;
-}
-
-static int serial_write(void *opaque, uint64_t offset, const uint8_t *data, uint32_t len)
-{
-        struct hv_vm *vm = opaque;
-        if (offset == 0 && vm->callbacks.serial_output)
-                vm->callbacks.serial_output(vm, data, 1, vm->userdata);
-        return 0;
-}
-
-static int serial_new(struct hv_vm *vm, struct hv_serial *s)
-{
-        return 0;
-}
-
-static void serial_free(struct hv_serial *s)
-{
-}
-
-int hv_vm_serial_receive(struct hv_vm *vm, const uint8_t *buf, size_t len)
-{
-        return 0; /* no receiver yet: nothing taken */
-}
-
-void hv_vm_serial_reset(struct hv_vm *vm)
-{
-}
-#endif
 
 static const struct hv_io_ops serial_io_ops = { .read = serial_read, .write = serial_write };
 

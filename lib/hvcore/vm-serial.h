@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* COM1 of a VM: the 8250 UART (uart8250.h) on PIO 0x3f8-0x3ff with IRQ 4, its output handed
- * to the serial_output callback. Until the UART is in the tree a transmit-only stand-in
- * (THR writes out, LSR always "transmitter empty") keeps polled guests working. */
+/* COM1 of a VM: the 8250 UART (uart8250.h) on PIO 0x3f8-0x3ff with IRQ 4 (KVM_IRQ_LINE), its
+ * output handed to the serial_output callback on the vCPU thread that wrote it. */
 #pragma once
 
 #include <stddef.h>

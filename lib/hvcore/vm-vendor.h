@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The vendor plugin's fix-ups as the VM code uses them: when no plugin is registered (or the
- * registry is not built in yet) CPUID is passed through unchanged and entry failures are
- * printed as numbers. */
+/* The vendor plugin's fix-ups as the VM code uses them: when no plugin is registered (hvd
+ * always loads one first; tests may not) CPUID is passed through unchanged and entry
+ * failures are printed as numbers. */
 #pragma once
 
 #include <inttypes.h>
@@ -9,18 +9,11 @@
 
 #include "hvcore/vendor-abi.h"
 
-#if __has_include("hvcore/vendor.h")
 #include "hvcore/vendor.h"
-#define HV_HAVE_VENDOR_REGISTRY 1
-#endif
 
 static inline const struct hv_vendor_ops *hv_vm_vendor(void)
 {
-#ifdef HV_HAVE_VENDOR_REGISTRY
         return hv_vendor_get();
-#else
-        return NULL;
-#endif
 }
 
 static inline int hv_vm_vendor_cpuid_fixup(struct kvm_cpuid2 *cpuid, uint32_t index, uint32_t nr)

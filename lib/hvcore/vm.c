@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "debug-exit.h"
-#include "kvm.h"
+#include "hvcore/kvm-host.h"
 #include "macros.h"
 #include "pvh.h"
 #include "request.h"
@@ -86,12 +86,14 @@ HV_EXPORT void hv_vm_get_state_reason(struct hv_vm *vm, char *buf, size_t len)
 
 /* A vCPU thread reports a guest-caused end: the first one wins, the others are told to
  * leave their loops. Never takes vm->lock (the caller holds vcpu->mutex). */
-static void vm_guest_event(struct hv_vm *vm, enum hv_vm_state s, unsigned req, const char *reason)
+static void vm_guest_event(struct hv_vm *vm, enum hv_vm_state s, unsigned req, const char *reason,
+                           int32_t exit_code)
 {
         bool first = false;
         pthread_mutex_lock(&vm->state_mutex);
         if (vm->state == HV_VM_STATE_RUNNING || vm->state == HV_VM_STATE_PAUSED) {
                 state_set_locked(vm, s, reason);
+                vm->exit_code = exit_code;
                 first = true;
         }
         pthread_mutex_unlock(&vm->state_mutex);
@@ -102,12 +104,12 @@ static void vm_guest_event(struct hv_vm *vm, enum hv_vm_state s, unsigned req, c
 
 void hv_vm_guest_stopped(struct hv_vm *vm, const char *reason)
 {
-        vm_guest_event(vm, HV_VM_STATE_STOPPED, HV_REQ_STOP, reason);
+        vm_guest_event(vm, HV_VM_STATE_STOPPED, HV_REQ_STOP, reason, -1);
 }
 
 void hv_vm_crashed(struct hv_vm *vm, const char *reason)
 {
-        vm_guest_event(vm, HV_VM_STATE_CRASHED, HV_REQ_VM_DEAD, reason);
+        vm_guest_event(vm, HV_VM_STATE_CRASHED, HV_REQ_VM_DEAD, reason, -1);
 }
 
 void hv_vm_notify_parked(struct hv_vm *vm)
@@ -133,10 +135,10 @@ static void debug_exit_exit(void *opaque, uint32_t code)
 {
         struct hv_vm *vm = opaque;
         uint32_t status = hv_debug_exit_status(code);
-        vm->exit_code = (int32_t)status;
         char reason[80];
         snprintf(reason, sizeof(reason), "guest exited with code %" PRIu32 " (status %" PRIu32 ")", code, status);
-        hv_vm_guest_stopped(vm, reason);
+        /* several vCPUs may exit at once: the first one's code is kept */
+        vm_guest_event(vm, HV_VM_STATE_STOPPED, HV_REQ_STOP, reason, (int32_t)status);
 }
 
 static const struct hv_debug_exit_ops debug_exit_dev_ops = { .exit = debug_exit_exit };
@@ -508,31 +510,10 @@ HV_EXPORT int hv_vm_new(const struct hv_vm_config *config, const struct hv_vm_ca
         return hv_vm_new_with_hooks(config, callbacks, userdata, NULL, ret_vm, ret_error);
 }
 
-/* Closing a KVM VM fd destroys the VM in the kernel, 1-20 ms here: a detached thread does it
- * so that hv_vm_free returns at once (nothing of ours is left to touch by then). */
-static void *fd_closer(void *arg)
-{
-        safe_close((int)(intptr_t)arg);
-        return NULL;
-}
-
-static void close_in_background(int fd)
-{
-        if (fd < 0)
-                return;
-        pthread_attr_t a;
-        pthread_t t;
-        sigset_t all, old;
-        sigfillset(&all);
-        pthread_attr_init(&a);
-        pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-        pthread_sigmask(SIG_SETMASK, &all, &old);
-        if (pthread_create(&t, &a, fd_closer, (void *)(intptr_t)fd) != 0)
-                safe_close(fd);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        pthread_attr_destroy(&a);
-}
-
+/* Closing the VM fd destroys the KVM VM in the kernel (1-20 ms here). It is done here, not
+ * on a detached thread: the kernel's teardown waits for the VM's worker task, which is a
+ * thread of this process, so a process exiting meanwhile (LeakSanitizer stopping every thread
+ * at exit) deadlocked. */
 HV_EXPORT struct hv_vm *hv_vm_free(struct hv_vm *vm)
 {
         if (!vm)
@@ -542,7 +523,7 @@ HV_EXPORT struct hv_vm *hv_vm_free(struct hv_vm *vm)
         free(vm->vcpus);
         hv_vm_serial_detach(vm);
         vm->debug_exit = hv_debug_exit_free(vm->debug_exit);
-        close_in_background(vm->vm_fd);
+        safe_close(vm->vm_fd);
         safe_close(vm->kvm_fd);
         hv_memslots_free_all(vm);
         hv_buses_free_all(vm);
@@ -672,8 +653,7 @@ HV_EXPORT int hv_vm_reset(struct hv_vm *vm)
         atomic_store(&vm->run_target, HV_RUN_PARK);
         threads_stop(vm);
         vcpus_destroy(vm);
-        close_in_background(vm->vm_fd);
-        vm->vm_fd = -EBADF;
+        vm->vm_fd = safe_close(vm->vm_fd);
         vm->exit_code = -1;
         hv_vm_serial_reset(vm);
         r = vm_build(vm, false, &err);

@@ -4,7 +4,11 @@
  * CONTRACT between lib/hvcore (vm.c, vcpu.c, ...) and hvd. Threads: the callbacks run on
  * vCPU threads and must only hand work to the caller's own loop (copy, then write an
  * eventfd); every hv_vm_* function is called from one controlling thread (hvd's main loop)
- * and returns within a bounded time (no function waits for the guest's cooperation). */
+ * and returns within a bounded time (no function waits for the guest's cooperation).
+ *
+ * Signals: vCPU threads are kicked out of KVM_RUN with SIGRTMIN+4, whose (empty) handler
+ * libhvcore installs when the first vCPU thread starts; the process must leave that signal
+ * alone. vCPU threads block every other signal, so hvd's own stay with its main loop. */
 #pragma once
 
 #include <stddef.h>
@@ -38,6 +42,9 @@ struct hv_vm_callbacks {
                               void *userdata);
         /* Bytes the guest wrote to its serial port (COM1). */
         void (*serial_output)(struct hv_vm *vm, const uint8_t *buf, size_t len, void *userdata);
+        /* Optional (may be NULL): after hv_vm_serial_input took fewer bytes than offered, the
+         * guest made room; offer the rest again (no polling needed). */
+        void (*serial_input_ready)(struct hv_vm *vm, void *userdata);
 };
 
 /* Builds the VM: KVM VM with irqchip and PIT, guest RAM, the kernel loaded, vCPUs created
@@ -58,7 +65,8 @@ enum hv_vm_state hv_vm_get_state(struct hv_vm *vm);
 /* The reason for the last state change, copied into buf. */
 void hv_vm_get_state_reason(struct hv_vm *vm, char *buf, size_t len);
 
-/* Feeds bytes to the guest's serial port input FIFO; returns how many were taken. */
+/* Feeds bytes to the guest's serial port input FIFO; returns how many were taken (0 while it
+ * is full: see serial_input_ready). */
 int hv_vm_serial_input(struct hv_vm *vm, const uint8_t *buf, size_t len);
 
 /* Asks the guest to shut down (Ctrl-Alt-Del). -EOPNOTSUPP until Linux guest support. */
