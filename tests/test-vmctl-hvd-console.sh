@@ -19,7 +19,7 @@ mkfifo "$tmp/in.fifo"
 exec 7<>"$tmp/in.fifo"
 $V console echo <"$tmp/in.fifo" >"$tmp/early.out" 2>"$tmp/early.err" &
 cpid=$!
-sleep 0.3
+sleep 0.5 # let it attach
 expect 0 "start" $V start echo
 i=0
 while ! grep -q "echo: ready" "$tmp/early.out" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done

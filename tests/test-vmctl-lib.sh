@@ -43,10 +43,13 @@ bus_start() {
   ${bus_extra:-}
 </busconfig>
 CONF
+        # the background shell truncates the file only when it gets to run: a second bus must
+        # not read the first one's address meanwhile
+        rm -f "$tmp/bus.address"
         "$daemon" --config-file="$tmp/bus.conf" --nofork --nosyslog --print-address=3 \
                 3>"$tmp/bus.address" 2>"$tmp/bus.log" &
         pids="$pids $!"
-        for i in $(seq 100); do
+        for i in $(seq 400); do # 20 s at most: a loaded machine starts it slowly
                 [ -s "$tmp/bus.address" ] && break
                 sleep 0.05
         done
@@ -110,14 +113,23 @@ hvd_spawn() {
         mkdir -p "$tmp/state" "$tmp/run" "$tmp/config/hvd"
         chmod 700 "$tmp/run"
         printf '%s\n' "${1:-}" > "$tmp/config/hvd/hvd.conf"
+        # detect_leaks=0: under ASan, LeakSanitizer's exit-time stop of every thread hangs on
+        # the kernel's kvm-nx-lpage-recovery thread once a VM ran (hvd never exits)
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
         XDG_STATE_HOME=$tmp/state XDG_RUNTIME_DIR=$tmp/run XDG_CONFIG_HOME=$tmp/config \
                 "$HVD" --user >>"$tmp/hvd.log" 2>&1 &
         hvd_pid=$!
         pids="$pids $hvd_pid"
 }
-# hvd_kill: ends hvd (SIGTERM) and waits for it.
+# hvd_kill: ends hvd (SIGTERM) and waits for it, 10 s at most (then SIGKILL, and a failure).
 hvd_kill() {
+        local i=0
         kill "$hvd_pid" 2>/dev/null || true
+        while kill -0 "$hvd_pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+        if kill -0 "$hvd_pid" 2>/dev/null; then
+                fail "hvd did not exit within 10 s of SIGTERM: $(tail -3 "$tmp/hvd.log")"
+                kill -9 "$hvd_pid" 2>/dev/null || true
+        fi
         wait "$hvd_pid" 2>/dev/null || true
 }
 
