@@ -185,8 +185,6 @@ static int kvm_vm_create(struct hv_vm *vm, const char **ret_error)
                 what = "KVM_SET_TSS_ADDR";
         else if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
                 what = "KVM_SET_IDENTITY_MAP_ADDR";
-        else if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
-                what = "KVM_CREATE_IRQCHIP";
         if (what) {
                 int r = negative_errno();
                 *ret_error = set_error("%s failed: %s", what, strerror(-r));
@@ -196,10 +194,8 @@ static int kvm_vm_create(struct hv_vm *vm, const char **ret_error)
         return 0;
 }
 
-/* Slow KVM calls run on helper threads while this thread loads the kernel and creates the
- * vCPUs: on kvm_pvm here the first memslot of a VM costs 4-16 ms (the second 0.1 ms), and
- * KVM_CREATE_PIT2 starts a kernel thread (0.1-50 ms under load). They take different kernel
- * locks (slots_lock, kvm->lock) than each other's work, so they overlap. */
+/* KVM_CREATE_PIT2 starts a kernel thread (0.1-50 ms under load): it runs on a helper thread
+ * while this thread loads the kernel and creates the vCPUs. */
 struct vm_job {
         struct hv_vm *vm;
         int (*fn)(struct hv_vm *vm);
@@ -239,11 +235,6 @@ static int pit_create(struct hv_vm *vm)
 {
         struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
         return ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0 ? negative_errno() : 0;
-}
-
-static int ram_map_first(struct hv_vm *vm)
-{
-        return hv_memslot_set(vm, 0, 0, vm->ram.size, vm->ram.host, 0);
 }
 
 static void ram_mark_dirty(void *opaque, uint64_t gpa, uint64_t len)
@@ -339,7 +330,7 @@ static void vcpus_destroy(struct hv_vm *vm)
  * reset (same RAM memfd zeroed, memslots registered again). vCPU threads start parked. */
 static int vm_build(struct hv_vm *vm, bool first, const char **err)
 {
-        struct vm_job pit, slots;
+        struct vm_job pit;
         int r = kvm_vm_create(vm, err);
         if (r < 0)
                 return r;
@@ -357,19 +348,26 @@ static int vm_build(struct hv_vm *vm, bool first, const char **err)
                         return r;
                 }
         }
+        /* Guest RAM goes into the VM before the irqchip exists: measured on kvm_pvm here, a
+         * VM's first KVM_SET_USER_MEMORY_REGION takes ~7.6 ms once KVM_CREATE_IRQCHIP has run
+         * and 0.05 ms before it (the bulk of bench-boot's first-byte time before this order). */
+        r = first ? hv_memslot_set(vm, 0, 0, vm->ram.size, vm->ram.host, 0) : hv_memslots_register_all(vm);
+        if (r < 0) {
+                *err = set_error("cannot map guest RAM into the VM: %s", strerror(-r));
+                return r;
+        }
+        if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+                r = negative_errno();
+                *err = set_error("KVM_CREATE_IRQCHIP failed: %s", strerror(-r));
+                return r;
+        }
         vm_job_start(&pit, vm, pit_create);
-        vm_job_start(&slots, vm, first ? ram_map_first : hv_memslots_register_all);
         r = vm_load_kernel(vm, err);
         if (r >= 0)
                 r = vcpus_create(vm, err);
         if (r >= 0)
                 r = vcpus_setup(vm, err);
-        int k = vm_job_join(&slots);
-        if (k < 0 && r >= 0) {
-                *err = set_error("cannot map guest RAM into the VM: %s", strerror(-k));
-                r = k;
-        }
-        k = vm_job_join(&pit);
+        int k = vm_job_join(&pit);
         if (k < 0 && r >= 0) {
                 *err = set_error("KVM_CREATE_PIT2 failed: %s", strerror(-k));
                 r = k;
