@@ -290,5 +290,7 @@ static Suite *request_suite(void)
 int main(void)
 {
         hv_test_require_kvm();
+        if (raw_guest_vendor_load() < 0)
+                return 1;
         return hv_test_run_suite(request_suite());
 }

@@ -23,6 +23,7 @@
 #include "vcpu.h"
 #include "vm-internal.h"
 #include "vm-serial.h"
+#include "vm-vendor.h"
 
 
 #define HV_TSS_ADDR 0xfffbd000u
@@ -419,6 +420,11 @@ int hv_vm_new_with_hooks(const struct hv_vm_config *config, const struct hv_vm_c
         if (!config->kernel && !(hooks && hooks->setup_vcpu)) {
                 *err = set_error("no kernel given");
                 return -EINVAL;
+        }
+        /* the vendor's CPUID fix-ups are part of the VM: never run one without them */
+        if (!hv_vm_vendor()) {
+                *err = set_error("no vendor plugin is registered");
+                return -ENODEV;
         }
 
         struct hv_vm *vm = calloc(1, sizeof(*vm));
