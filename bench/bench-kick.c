@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kvm.h"
+#include "hvcore/kvm-host.h"
 #include "macros.h"
 #include "request.h"
 #include "test-vm-guest.h"

@@ -17,7 +17,7 @@
 #include "check-host.h"
 #include "hvcore/hvcore.h"
 #include "hvcore/vendor.h"
-#include "kvm.h"
+#include "hvcore/kvm-host.h"
 #include "macros.h"
 
 #ifndef KVM_DIRTY_LOG_INITIALLY_SET

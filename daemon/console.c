@@ -12,12 +12,10 @@
 #include "macros.h"
 
 #define CONSOLE_INPUT_BACKLOG_MAX 4096 /* input held while the guest's UART is full */
-#define CONSOLE_INPUT_RETRY_USEC 1000
 
 struct console_client {
         struct console *console;
         struct bufferevent *bev;
-        struct event *retry;       /* offers held input to the guest again */
         struct console_client *next, *prev;
 };
 
@@ -40,8 +38,6 @@ static void client_free(struct console_client *cl)
         if (cl->next)
                 cl->next->prev = cl->prev;
         c->n_clients--;
-        if (cl->retry)
-                event_free(cl->retry);
         bufferevent_free(cl->bev); /* closes our end: the client sees EOF */
         free(cl);
 }
@@ -81,13 +77,13 @@ void console_write(struct console *c, const uint8_t *buf, size_t len)
 }
 
 /* Offers the client's input to the guest; what the UART cannot take yet stays in the
- * bufferevent (which stops reading the socket past its watermark) and is offered again. */
+ * bufferevent (which stops reading the socket past its watermark) and is offered again by
+ * console_kick() when the guest has made room (hvcore's serial_input_ready). */
 static void client_feed(struct console_client *cl)
 {
         struct console *c = cl->console;
         struct evbuffer *in = bufferevent_get_input(cl->bev);
         uint8_t buf[CONSOLE_INPUT_BACKLOG_MAX];
-        struct timeval tv = { .tv_usec = CONSOLE_INPUT_RETRY_USEC };
         ev_ssize_t n;
         int taken;
 
@@ -96,19 +92,12 @@ static void client_feed(struct console_client *cl)
                 if (taken < 0)
                         taken = (int)n; /* nobody can take it: dropped */
                 evbuffer_drain(in, (size_t)taken);
-                if (taken < n) {
-                        evtimer_add(cl->retry, &tv);
+                if (taken < n)
                         return;
-                }
         }
 }
 
 static void client_read(struct bufferevent *bev, void *arg)
-{
-        client_feed(arg);
-}
-
-static void client_retry(evutil_socket_t fd, short what, void *arg)
 {
         client_feed(arg);
 }
@@ -145,13 +134,6 @@ int console_open(struct console *c, int *ret_fd)
         if (!cl->bev) {
                 free(cl);
                 safe_close(sv[0]);
-                safe_close(sv[1]);
-                return -ENOMEM;
-        }
-        cl->retry = evtimer_new(c->base, client_retry, cl);
-        if (!cl->retry) {
-                bufferevent_free(cl->bev);
-                free(cl);
                 safe_close(sv[1]);
                 return -ENOMEM;
         }

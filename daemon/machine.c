@@ -85,9 +85,20 @@ static void on_serial_output(struct hv_vm *vm, const uint8_t *buf, size_t len, v
                 wake(m);
 }
 
+static void on_serial_input_ready(struct hv_vm *vm, void *userdata)
+{
+        struct machine *m = userdata;
+
+        pthread_mutex_lock(&m->lock);
+        m->pending_input_ready = true;
+        pthread_mutex_unlock(&m->lock);
+        wake(m);
+}
+
 static const struct hv_vm_callbacks callbacks = {
         .state_changed = on_state_changed,
         .serial_output = on_serial_output,
+        .serial_input_ready = on_serial_input_ready,
 };
 
 /* --- the loop --- */
@@ -204,6 +215,12 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 
         if (read(m->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
                 log_warning("VM %s: eventfd: %s, ignoring", m->def->name, strerror(errno));
+        pthread_mutex_lock(&m->lock);
+        bool input_ready = m->pending_input_ready;
+        m->pending_input_ready = false;
+        pthread_mutex_unlock(&m->lock);
+        if (input_ready)
+                console_kick(&m->console); /* offer the consoles' held input again */
         if (m->job != MACHINE_JOB_NONE) {
                 bool done;
                 pthread_mutex_lock(&m->lock);
@@ -480,9 +497,10 @@ static void job_finish(struct machine *m)
                 r = -EBUSY;
                 snprintf(msg, sizeof(msg), "VM '%s': hvd is stopping", m->def->name);
         }
-        if (r >= 0)
+        if (r >= 0) {
                 set_state(m, MACHINE_RUNNING, m->job_why);
-        else if (job == MACHINE_JOB_START || !m->vm)
+                console_kick(&m->console); /* input held for the old guest goes to the new one */
+        } else if (job == MACHINE_JOB_START || !m->vm)
                 set_state(m, MACHINE_SHUTOFF, msg);
         else if (r != -EBUSY && hv_vm_get_state(m->vm) == HV_VM_STATE_CRASHED)
                 set_state(m, MACHINE_CRASHED, msg); /* a failed reset lost the old guest */
@@ -610,8 +628,8 @@ static void on_shutdown_timeout(evutil_socket_t fd, short what, void *arg)
                                                m->def->name, machine_state_to_string(m->state));
         else
                 r = sd_bus_reply_method_errorf(w->call, HVD_ERROR_TIMEOUT,
-                                               "VM '%s' did not stop in time; it is still %s, and this guest cannot be "
-                                               "asked to shut down (no Ctrl-Alt-Del path yet): use Stop",
+                                               "VM '%s' did not shut down in time; it is still %s, and this guest cannot "
+                                               "be asked to shut down (no Ctrl-Alt-Del path yet): use Stop",
                                                m->def->name, machine_state_to_string(m->state));
         if (r < 0)
                 log_warning("VM %s: cannot reply to Shutdown: %s, ignoring", m->def->name, strerror(-r));

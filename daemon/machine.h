@@ -59,6 +59,7 @@ struct machine {
         pthread_mutex_t lock;                  /* guards pending_* (vCPU threads write them) */
         uint8_t *pending_out;
         size_t pending_len;
+        bool pending_input_ready;              /* the guest's UART has room for held console input */
         bool pending_state_valid;
         enum hv_vm_state pending_state;
         char pending_reason[MACHINE_REASON_MAX];

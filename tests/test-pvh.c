@@ -14,7 +14,7 @@
 #include "dirtier-pattern.h"
 #include "elf-pvh.h"
 #include "hv-test.h"
-#include "kvm.h"
+#include "hvcore/kvm-host.h"
 #include "macros.h"
 #include "pvh.h"
 

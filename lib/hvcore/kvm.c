@@ -3,7 +3,7 @@
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
 
-#include "kvm.h"
+#include "hvcore/kvm-host.h"
 #include "macros.h"
 #include "hvcore/hvcore.h"
 

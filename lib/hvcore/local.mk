@@ -4,7 +4,7 @@
 # their sources to lib_hvcore_libhvcore_internal_la_SOURCES.
 noinst_LTLIBRARIES += lib/hvcore/libhvcore-internal.la
 lib_hvcore_libhvcore_internal_la_SOURCES = \
-	lib/hvcore/kvm.c lib/hvcore/kvm.h
+	lib/hvcore/kvm.c
 lib_hvcore_libhvcore_internal_la_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
 lib_hvcore_libhvcore_internal_la_LIBADD = $(URCU_LIBS) $(PTHREAD_LIBS)
 
@@ -16,5 +16,5 @@ lib_hvcore_libhvcore_la_LDFLAGS = -version-info $(HVCORE_LT_VERSION) \
 	-Wl,--version-script=$(top_srcdir)/lib/hvcore/libhvcore.sym -Wl,--no-undefined
 EXTRA_lib_hvcore_libhvcore_la_DEPENDENCIES = $(top_srcdir)/lib/hvcore/libhvcore.sym
 EXTRA_DIST += lib/hvcore/libhvcore.sym lib/hvcore/hvcore.pc.in
-hvcoreinclude_HEADERS += lib/hvcore/include/hvcore/hvcore.h lib/hvcore/include/hvcore/vendor-abi.h lib/hvcore/include/hvcore/vm.h
+hvcoreinclude_HEADERS += lib/hvcore/include/hvcore/hvcore.h lib/hvcore/include/hvcore/kvm-host.h lib/hvcore/include/hvcore/vendor-abi.h lib/hvcore/include/hvcore/vm.h
 noinst_HEADERS += lib/hvcore/lock.h lib/hvcore/srcu.h

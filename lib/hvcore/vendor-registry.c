@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 
 #include "hvcore/vendor.h"
-#include "kvm.h"
+#include "hvcore/kvm-host.h"
 #include "lock.h"
 #include "macros.h"
 #include "vendor-registry.h"

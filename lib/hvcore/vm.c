@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "debug-exit.h"
-#include "kvm.h"
+#include "hvcore/kvm-host.h"
 #include "macros.h"
 #include "pvh.h"
 #include "request.h"

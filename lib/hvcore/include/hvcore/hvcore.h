@@ -2,6 +2,7 @@
 /* libhvcore's public API: include this one header. */
 #pragma once
 
+#include <hvcore/kvm-host.h>
 #include <hvcore/vendor-abi.h>
 #include <hvcore/vendor.h>
 #include <hvcore/vm.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* /dev/kvm: opening it, the API version, and the capabilities hvd uses (kept as data). */
+/* The host side of KVM: opening /dev/kvm, its API version, and the capabilities hvd uses
+ * (kept as data, for hvd --check-host and the VM core). */
 #pragma once
 
 #include <stdbool.h>
