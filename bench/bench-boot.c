@@ -216,7 +216,11 @@ int main(int argc, char **argv)
         size_t nv = 0;
         hv_vendor_load_dir(pdir && *pdir ? pdir : "plugins", &v, &nv);
         free(v);
-        const char *vendor = hv_vendor_get() ? hv_vendor_get()->name : "none";
+        if (!hv_vendor_get()) {
+                fprintf(stderr, "bench-boot: no vendor plugin in %s claimed this host\n", pdir && *pdir ? pdir : "plugins");
+                return 1;
+        }
+        const char *vendor = hv_vendor_get()->name;
 
         uint64_t *hf = calloc(runs, 8), *he = calloc(runs, 8), *hfree = calloc(runs, 8);
         uint64_t *qf = calloc(runs, 8), *qe = calloc(runs, 8);

@@ -261,6 +261,8 @@ int main(int argc, char **argv)
         if (!per_round || !rounds)
                 return 2;
 
+        if (raw_guest_vendor_load() < 0)
+                return 1;
         pin(pthread_self(), REQ_CPU);
         struct raw raw;
         int r = raw_new(&raw);

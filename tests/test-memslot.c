@@ -206,5 +206,7 @@ static Suite *memslot_suite(void)
 int main(void)
 {
         hv_test_require_kvm();
+        if (raw_guest_vendor_load() < 0)
+                return 1;
         return hv_test_run_suite(memslot_suite());
 }

@@ -28,7 +28,7 @@ static struct bare *bare_new(void)
         struct bare *b = calloc(1, sizeof(*b));
         ck_assert_ptr_nonnull(b);
         b->vcpu.run = &b->run;
-        pthread_mutex_init(&b->vcpu.wq_lock, NULL);
+        hv_mutex_init(&b->vcpu.wq_lock, HV_LOCK_VCPU_WQ);
         pthread_cond_init(&b->vcpu.wq_cond, NULL);
         atomic_store(&b->vcpu.tid, pthread_self());
         return b;
@@ -37,7 +37,7 @@ static struct bare *bare_new(void)
 static void bare_free(struct bare *b)
 {
         pthread_cond_destroy(&b->vcpu.wq_cond);
-        pthread_mutex_destroy(&b->vcpu.wq_lock);
+        hv_mutex_destroy(&b->vcpu.wq_lock);
         free(b);
 }
 
@@ -290,5 +290,7 @@ static Suite *request_suite(void)
 int main(void)
 {
         hv_test_require_kvm();
+        if (raw_guest_vendor_load() < 0)
+                return 1;
         return hv_test_run_suite(request_suite());
 }

@@ -3,11 +3,33 @@
 #include <stdio.h>
 #include <linux/kvm.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "hvcore/vendor.h"
 #include "macros.h"
 #include "test-vm-guest.h"
+
+int raw_guest_vendor_load(void)
+{
+        const char *dir = getenv("HVD_PLUGIN_DIR");
+        if (!dir || !*dir)
+                dir = "plugins";
+        _cleanup_free_ struct hv_vendor_verdict *v = NULL;
+        size_t n = 0;
+        int r = hv_vendor_load_dir(dir, &v, &n);
+        if (r < 0) {
+                fprintf(stderr, "cannot read the plugin directory %s: %s\n", dir, strerror(-r));
+                return r;
+        }
+        if (hv_vendor_get())
+                return 0;
+        fprintf(stderr, "no vendor plugin in %s claimed this host:\n", dir);
+        for (size_t i = 0; i < n; i++)
+                fprintf(stderr, "  %s: %s: %s\n", v[i].name, hv_vendor_result_to_string(v[i].result), v[i].reason);
+        return -ENODEV;
+}
 
 static const uint8_t spin_code[] = {
         0xff, 0x03, /* 0: inc dword [ebx] */

@@ -28,6 +28,11 @@ extern const struct raw_guest raw_guest_halt;
 /* vCPU 0 spins and counts, others halt. */
 extern const struct raw_guest raw_guest_spin_halt;
 
+/* Loads the build's vendor plugins from $HVD_PLUGIN_DIR (default "plugins"), as hvd does:
+ * hv_vm_new refuses to build a VM without one. 0 when a vendor is registered, else -errno
+ * with a message on stderr. Programs call it once, before their first VM. */
+int raw_guest_vendor_load(void);
+
 /* hv_vm_hooks.setup_vcpu for a struct raw_guest passed as opaque. */
 int raw_guest_setup_vcpu(struct hv_vm *vm, struct hv_vcpu *vcpu, void *opaque);
 /* A VM with `vcpus` vCPUs and `mib` MiB running `g` (CREATED state). */

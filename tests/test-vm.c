@@ -145,6 +145,28 @@ START_TEST(test_new_rejects_bad_config)
 }
 END_TEST
 
+/* hv_vm_new needs a vendor plugin (vm.h): without one it refuses, leaving nothing behind,
+ * instead of running vCPUs with CPUID passed through. The plugin is loaded again after. */
+START_TEST(test_new_refuses_without_vendor)
+{
+        ck_assert_ptr_nonnull(hv_vendor_get());
+        ck_assert_int_eq(hv_vendor_unload(), 0);
+        ck_assert_ptr_null(hv_vendor_get());
+        struct hv_vm_config c = { .name = "novendor", .vcpus = 1, .memory_mib = 16, .kernel = "/nonexistent/vmlinux" };
+        struct hv_vm *vm = NULL;
+        const char *err = NULL;
+        ck_assert_int_eq(hv_vm_new(&c, NULL, NULL, &vm, &err), -ENODEV);
+        ck_assert_str_eq(err, "no vendor plugin is registered");
+        ck_assert_ptr_null(vm);
+        /* raw-code guests (hooks) are refused too */
+        ck_assert_ptr_null(raw_guest_vm_new(&raw_guest_spin, 1, 2, NULL, NULL));
+        ck_assert_int_eq(raw_guest_vendor_load(), 0);
+        vm = raw_guest_vm_new(&raw_guest_spin, 1, 2, NULL, NULL);
+        ck_assert_ptr_nonnull(vm);
+        vm = hv_vm_free(vm);
+}
+END_TEST
+
 /* Each vCPU's CPUID is KVM_GET_SUPPORTED_CPUID with the vendor plugin's fix-ups: here the
  * topology the plugin writes (core count in 0x80000008, the APIC ID in 0x8000001e). */
 START_TEST(test_cpuid_goes_through_vendor_fixups)
@@ -522,6 +544,7 @@ static Suite *vm_suite(void)
         tcase_add_test(tc, test_state_strings);
         tcase_add_test(tc, test_new_rejects_bad_config);
         tcase_add_test(tc, test_free_in_created_state);
+        tcase_add_test(tc, test_new_refuses_without_vendor);
         tcase_add_test(tc, test_cpuid_goes_through_vendor_fixups);
         suite_add_tcase(s, tc);
         tc = tcase_create("lifecycle");
@@ -550,11 +573,8 @@ static Suite *vm_suite(void)
 int main(void)
 {
         hv_test_require_kvm();
-        /* as hvd does: the vendor plugin's CPUID fix-ups apply to every vCPU */
-        struct hv_vendor_verdict *v = NULL;
-        size_t n = 0;
-        if (hv_vendor_load_dir(hv_test_plugin_dir(), &v, &n) < 0 || !hv_vendor_get())
-                printf("note: no vendor plugin registered from %s: CPUID passed through\n", hv_test_plugin_dir());
-        free(v);
+        /* as hvd does: hv_vm_new needs a vendor plugin (its CPUID fix-ups) */
+        if (raw_guest_vendor_load() < 0)
+                return 1;
         return hv_test_run_suite(vm_suite());
 }

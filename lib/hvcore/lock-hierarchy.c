@@ -31,17 +31,23 @@ const struct hv_lock_class_info hv_lock_hierarchy[_HV_LOCK_CLASS_MAX] = {
         },
         [HV_LOCK_VM] = {
                 "vm->lock", "kvm->lock", HV_LOCK_TYPE_MUTEX,
-                B(HV_LOCK_VCPU) | B(HV_LOCK_SLOTS) | B(HV_LOCK_IRQ), -1,
+                /* lifecycle: the state changes and the vCPUs are woken under it */
+                B(HV_LOCK_VCPU) | B(HV_LOCK_SLOTS) | B(HV_LOCK_IRQ) | B(HV_LOCK_VCPU_WQ) | B(HV_LOCK_VM_STATE),
+                -1,
                 "VM-wide changes: lifecycle, vCPU creation",
         },
         [HV_LOCK_VCPU] = {
                 "vcpu->mutex", "vcpu->mutex", HV_LOCK_TYPE_MUTEX,
-                B(HV_LOCK_SRCU) | B(HV_LOCK_MMU) | B(HV_LOCK_DEVICE), HV_LOCK_VM,
+                /* a vCPU thread that crashes or stops the VM sets its state and wakes the others */
+                B(HV_LOCK_SRCU) | B(HV_LOCK_MMU) | B(HV_LOCK_DEVICE) | B(HV_LOCK_VCPU_WQ) | B(HV_LOCK_VM_STATE),
+                HV_LOCK_VM,
                 "vCPU state; held by the vCPU thread while it runs",
         },
         [HV_LOCK_SLOTS] = {
                 "vm->slots_lock", "kvm->slots_lock", HV_LOCK_TYPE_MUTEX,
-                B(HV_LOCK_SLOTS_ARCH) | B(HV_LOCK_IRQ) | B(HV_LOCK_SRCU) | B(HV_LOCK_MMU), -1,
+                /* deleting a slot kicks every vCPU (MEMSLOT_RELOAD) */
+                B(HV_LOCK_SLOTS_ARCH) | B(HV_LOCK_IRQ) | B(HV_LOCK_SRCU) | B(HV_LOCK_MMU) | B(HV_LOCK_VCPU_WQ),
+                -1,
                 "memslot updates (hv_synchronize_srcu runs under it)",
         },
         [HV_LOCK_SLOTS_ARCH] = {
@@ -56,8 +62,9 @@ const struct hv_lock_class_info hv_lock_hierarchy[_HV_LOCK_CLASS_MAX] = {
         },
         [HV_LOCK_SRCU] = {
                 "vm->srcu", "kvm->srcu", HV_LOCK_TYPE_SRCU,
+                /* the debug-exit device stops the VM from its PIO handler */
                 B(HV_LOCK_SLOTS_ARCH) | B(HV_LOCK_IRQ) | B(HV_LOCK_MMU) | B(HV_LOCK_MN_INVALIDATE) |
-                        B(HV_LOCK_DEVICE),
+                        B(HV_LOCK_DEVICE) | B(HV_LOCK_VCPU_WQ) | B(HV_LOCK_VM_STATE),
                 -1,
                 "memslots and the PIO/MMIO buses",
         },
@@ -75,6 +82,16 @@ const struct hv_lock_class_info hv_lock_hierarchy[_HV_LOCK_CLASS_MAX] = {
                 "device->lock", "(none)", HV_LOCK_TYPE_MUTEX,
                 0, -1,
                 "an emulated device's own state",
+        },
+        [HV_LOCK_VCPU_WQ] = {
+                "vcpu->wq_lock", "vcpu->wait", HV_LOCK_TYPE_MUTEX,
+                0, -1,
+                "a parked vCPU's wait queue: wq_cond and the wq_waiting flag",
+        },
+        [HV_LOCK_VM_STATE] = {
+                "vm->state_lock", "(none)", HV_LOCK_TYPE_MUTEX,
+                0, -1,
+                "the VM's state, reason and exit code; park_cond",
         },
 };
 

@@ -34,6 +34,8 @@ enum hv_lock_class {
         HV_LOCK_MMU,             /* vm->mmu_lock (rwlock) */
         HV_LOCK_MN_INVALIDATE,   /* vm->mn_invalidate_lock (spinlock) */
         HV_LOCK_DEVICE,          /* an emulated device's own state (mutex, leaf) */
+        HV_LOCK_VCPU_WQ,         /* vcpu->wq_lock (mutex, leaf): a parked vCPU's wait queue */
+        HV_LOCK_VM_STATE,        /* vm->state_lock (mutex, leaf): the VM's state and reason */
         _HV_LOCK_CLASS_MAX,
         _HV_LOCK_CLASS_INVALID = -22,
 };

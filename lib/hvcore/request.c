@@ -5,7 +5,8 @@
  * Shared per vCPU: `requests` (64-bit atomic bitmap), `mode_word` (32-bit atomic:
  * mode in bits 0-1, entry generation `gen` in bits 2-31), `run->immediate_exit` (u8 in the
  * kvm_run page, read by the kernel at the start of KVM_RUN, accessed with atomics here),
- * `wq_waiting` (atomic bool) with `wq_lock`/`wq_cond` (the wait queue), `mode_waiters`.
+ * `wq_waiting` (atomic bool) with `wq_lock`/`wq_cond` (the wait queue; wq_lock is the
+ * hv_mutex vcpu->wq_lock, a leaf of class HV_LOCK_VCPU_WQ), `mode_waiters`.
  * The kick signal (hv_kick_signal(), SIGRTMIN+4) has an EMPTY handler (SA_RESTART, so other
  * calls restart; KVM_RUN returns a plain -EINTR, which is never restarted) and is unblocked
  * in vCPU threads at all times.
@@ -149,9 +150,9 @@ bool hv_vcpu_wake_up(struct hv_vcpu *vcpu)
 {
         if (!atomic_load(&vcpu->wq_waiting))
                 return false;
-        pthread_mutex_lock(&vcpu->wq_lock);
+        hv_mutex_lock(&vcpu->wq_lock);
         pthread_cond_broadcast(&vcpu->wq_cond);
-        pthread_mutex_unlock(&vcpu->wq_lock);
+        hv_mutex_unlock(&vcpu->wq_lock);
         return true;
 }
 
@@ -249,12 +250,12 @@ void hv_vcpu_exit_guest_mode(struct hv_vcpu *vcpu)
 
 void hv_vcpu_block(struct hv_vcpu *vcpu)
 {
-        pthread_mutex_lock(&vcpu->wq_lock);
+        hv_mutex_lock(&vcpu->wq_lock);
         atomic_store(&vcpu->wq_waiting, true);
         while (!hv_request_pending(vcpu))
-                pthread_cond_wait(&vcpu->wq_cond, &vcpu->wq_lock);
+                hv_mutex_cond_wait(&vcpu->wq_lock, &vcpu->wq_cond);
         atomic_store(&vcpu->wq_waiting, false);
-        pthread_mutex_unlock(&vcpu->wq_lock);
+        hv_mutex_unlock(&vcpu->wq_lock);
 }
 
 int hv_kick_signal(void)

@@ -62,7 +62,7 @@ int hv_vcpu_create(struct hv_vm *vm, uint32_t index, struct hv_vcpu **ret)
         vcpu->index = index;
         vcpu->fd = -EBADF;
         vcpu->run = MAP_FAILED;
-        pthread_mutex_init(&vcpu->wq_lock, NULL);
+        hv_mutex_init(&vcpu->wq_lock, HV_LOCK_VCPU_WQ);
         pthread_cond_init(&vcpu->wq_cond, NULL);
         hv_mutex_init(&vcpu->mutex, HV_LOCK_VCPU);
 
@@ -97,7 +97,7 @@ struct hv_vcpu *hv_vcpu_destroy(struct hv_vcpu *vcpu)
         safe_close(vcpu->fd);
         hv_mutex_destroy(&vcpu->mutex);
         pthread_cond_destroy(&vcpu->wq_cond);
-        pthread_mutex_destroy(&vcpu->wq_lock);
+        hv_mutex_destroy(&vcpu->wq_lock);
         free(vcpu);
         return NULL;
 }

@@ -26,9 +26,9 @@ struct hv_vcpu {
         _Atomic uint32_t mode_waiters;
         _Atomic pthread_t tid; /* written by the thread before its first IN_GUEST_MODE */
 
-        /* Wait queue of a sleeping (parked) vCPU: a leaf lock below every hvd lock class,
-         * like the kernel's wait-queue spinlock, so it is a plain pthread mutex. */
-        pthread_mutex_t wq_lock;
+        /* Wait queue of a sleeping (parked) vCPU: vcpu->wq_lock (HV_LOCK_VCPU_WQ) is a leaf,
+         * like the kernel's wait-queue spinlock: requesters take it under any other lock. */
+        struct hv_mutex wq_lock;
         pthread_cond_t wq_cond;
         _Atomic bool wq_waiting;
 

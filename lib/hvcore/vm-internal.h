@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* struct hv_vm (internal): what vm.c, vcpu.c, request.c, memslot.c and bus.c share.
  * Locks (hvcore-locking(7)): vm->lock outside vcpu->mutex, outside slots_lock and irq_lock;
- * slots_lock outside slots_arch_lock; memslots and buses are read under vm->srcu. */
+ * slots_lock outside slots_arch_lock; memslots and buses are read under vm->srcu;
+ * vm->state_lock and vcpu->wq_lock are leaves, taken under any of those. */
 #pragma once
 
 #include <pthread.h>
@@ -71,9 +72,9 @@ struct hv_vm {
 
         /* State word and reason: changed by the controller (under vm->lock) and by vCPU
          * threads (crash, guest exit) that may not take vm->lock while holding vcpu->mutex,
-         * so a leaf pthread mutex guards them; park_cond tells the controller that vCPUs
-         * parked or exited. */
-        pthread_mutex_t state_mutex;
+         * so vm->state_lock (HV_LOCK_VM_STATE, a leaf) guards them; park_cond (waited on
+         * with it) tells the controller that vCPUs parked or exited. */
+        struct hv_mutex state_lock;
         pthread_cond_t park_cond;
         enum hv_vm_state state;
         char reason[256];

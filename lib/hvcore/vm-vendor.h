@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The vendor plugin's fix-ups as the VM code uses them: when no plugin is registered (hvd
- * always loads one first; tests may not) CPUID is passed through unchanged and entry
- * failures are printed as numbers. */
+/* The vendor plugin's fix-ups as the VM code uses them. hv_vm_new refuses to build a VM
+ * while no plugin is registered; should one be unloaded under a live VM anyway, CPUID is
+ * passed through unchanged and entry failures are printed as numbers. */
 #pragma once
 
 #include <inttypes.h>

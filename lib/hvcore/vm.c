@@ -23,6 +23,7 @@
 #include "vcpu.h"
 #include "vm-internal.h"
 #include "vm-serial.h"
+#include "vm-vendor.h"
 
 
 #define HV_TSS_ADDR 0xfffbd000u
@@ -53,7 +54,7 @@ static const char *set_error(const char *fmt, ...)
         return error_buf;
 }
 
-/* Called with state_mutex held. */
+/* Called with vm->state_lock held. */
 static void state_set_locked(struct hv_vm *vm, enum hv_vm_state s, const char *reason)
 {
         vm->state = s;
@@ -62,16 +63,16 @@ static void state_set_locked(struct hv_vm *vm, enum hv_vm_state s, const char *r
 
 static void state_set(struct hv_vm *vm, enum hv_vm_state s, const char *reason)
 {
-        pthread_mutex_lock(&vm->state_mutex);
+        hv_mutex_lock(&vm->state_lock);
         state_set_locked(vm, s, reason);
-        pthread_mutex_unlock(&vm->state_mutex);
+        hv_mutex_unlock(&vm->state_lock);
 }
 
 HV_EXPORT enum hv_vm_state hv_vm_get_state(struct hv_vm *vm)
 {
-        pthread_mutex_lock(&vm->state_mutex);
+        hv_mutex_lock(&vm->state_lock);
         enum hv_vm_state s = vm->state;
-        pthread_mutex_unlock(&vm->state_mutex);
+        hv_mutex_unlock(&vm->state_lock);
         return s;
 }
 
@@ -79,9 +80,9 @@ HV_EXPORT void hv_vm_get_state_reason(struct hv_vm *vm, char *buf, size_t len)
 {
         if (!len)
                 return;
-        pthread_mutex_lock(&vm->state_mutex);
+        hv_mutex_lock(&vm->state_lock);
         snprintf(buf, len, "%s", vm->reason);
-        pthread_mutex_unlock(&vm->state_mutex);
+        hv_mutex_unlock(&vm->state_lock);
 }
 
 /* A vCPU thread reports a guest-caused end: the first one wins, the others are told to
@@ -90,13 +91,13 @@ static void vm_guest_event(struct hv_vm *vm, enum hv_vm_state s, unsigned req, c
                            int32_t exit_code)
 {
         bool first = false;
-        pthread_mutex_lock(&vm->state_mutex);
+        hv_mutex_lock(&vm->state_lock);
         if (vm->state == HV_VM_STATE_RUNNING || vm->state == HV_VM_STATE_PAUSED) {
                 state_set_locked(vm, s, reason);
                 vm->exit_code = exit_code;
                 first = true;
         }
-        pthread_mutex_unlock(&vm->state_mutex);
+        hv_mutex_unlock(&vm->state_lock);
         hv_make_all_vcpus_request(vm, req);
         if (first && vm->callbacks.state_changed)
                 vm->callbacks.state_changed(vm, s, reason, vm->userdata);
@@ -114,9 +115,9 @@ void hv_vm_crashed(struct hv_vm *vm, const char *reason)
 
 void hv_vm_notify_parked(struct hv_vm *vm)
 {
-        pthread_mutex_lock(&vm->state_mutex);
+        hv_mutex_lock(&vm->state_lock);
         pthread_cond_broadcast(&vm->park_cond);
-        pthread_mutex_unlock(&vm->state_mutex);
+        hv_mutex_unlock(&vm->state_lock);
 }
 
 int hv_vm_set_irq_line(struct hv_vm *vm, uint32_t irq, bool level)
@@ -418,6 +419,11 @@ int hv_vm_new_with_hooks(const struct hv_vm_config *config, const struct hv_vm_c
                 *err = set_error("no kernel given");
                 return -EINVAL;
         }
+        /* the vendor's CPUID fix-ups are part of the VM: never run one without them */
+        if (!hv_vm_vendor()) {
+                *err = set_error("no vendor plugin is registered");
+                return -ENODEV;
+        }
 
         struct hv_vm *vm = calloc(1, sizeof(*vm));
         if (!vm) {
@@ -432,7 +438,7 @@ int hv_vm_new_with_hooks(const struct hv_vm_config *config, const struct hv_vm_c
         hv_mutex_init(&vm->irq_lock, HV_LOCK_IRQ);
         hv_rwlock_init(&vm->mmu_lock, HV_LOCK_MMU);
         hv_srcu_init(&vm->srcu);
-        pthread_mutex_init(&vm->state_mutex, NULL);
+        hv_mutex_init(&vm->state_lock, HV_LOCK_VM_STATE);
         pthread_condattr_t ca;
         pthread_condattr_init(&ca);
         pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -527,7 +533,7 @@ HV_EXPORT struct hv_vm *hv_vm_free(struct hv_vm *vm)
         hv_buses_free_all(vm);
         hv_guest_ram_free(&vm->ram);
         pthread_cond_destroy(&vm->park_cond);
-        pthread_mutex_destroy(&vm->state_mutex);
+        hv_mutex_destroy(&vm->state_lock);
         hv_srcu_destroy(&vm->srcu);
         hv_rwlock_destroy(&vm->mmu_lock);
         hv_mutex_destroy(&vm->irq_lock);
@@ -554,12 +560,12 @@ HV_EXPORT int hv_vm_start(struct hv_vm *vm)
 {
         int r = 0;
         hv_mutex_lock(&vm->lock);
-        pthread_mutex_lock(&vm->state_mutex);
+        hv_mutex_lock(&vm->state_lock);
         if (vm->state != HV_VM_STATE_CREATED)
                 r = -EBUSY;
         else
                 state_set_locked(vm, HV_VM_STATE_RUNNING, "started");
-        pthread_mutex_unlock(&vm->state_mutex);
+        hv_mutex_unlock(&vm->state_lock);
         if (r >= 0)
                 run_all(vm);
         hv_mutex_unlock(&vm->lock);
@@ -590,9 +596,9 @@ HV_EXPORT int hv_vm_pause(struct hv_vm *vm)
         uint64_t ns = (uint64_t)deadline.tv_nsec + HV_PARK_TIMEOUT_NS;
         deadline.tv_sec += (time_t)(ns / 1000000000u);
         deadline.tv_nsec = (long)(ns % 1000000000u);
-        pthread_mutex_lock(&vm->state_mutex);
+        hv_mutex_lock(&vm->state_lock);
         while (!all_parked(vm) && r == 0)
-                if (pthread_cond_timedwait(&vm->park_cond, &vm->state_mutex, &deadline) == ETIMEDOUT && !all_parked(vm))
+                if (hv_mutex_cond_timedwait(&vm->state_lock, &vm->park_cond, &deadline) == -ETIMEDOUT && !all_parked(vm))
                         r = -ETIMEDOUT;
         if (r == 0) {
                 if (vm->state == HV_VM_STATE_RUNNING)
@@ -600,7 +606,7 @@ HV_EXPORT int hv_vm_pause(struct hv_vm *vm)
                 else
                         r = -EBUSY; /* the guest stopped or crashed meanwhile */
         }
-        pthread_mutex_unlock(&vm->state_mutex);
+        hv_mutex_unlock(&vm->state_lock);
         if (r == -ETIMEDOUT)
                 run_all(vm); /* a vCPU stuck outside the guest (in a callback): stay running */
 out:
@@ -612,12 +618,12 @@ HV_EXPORT int hv_vm_resume(struct hv_vm *vm)
 {
         int r = 0;
         hv_mutex_lock(&vm->lock);
-        pthread_mutex_lock(&vm->state_mutex);
+        hv_mutex_lock(&vm->state_lock);
         if (vm->state != HV_VM_STATE_PAUSED)
                 r = -EBUSY;
         else
                 state_set_locked(vm, HV_VM_STATE_RUNNING, "resumed");
-        pthread_mutex_unlock(&vm->state_mutex);
+        hv_mutex_unlock(&vm->state_lock);
         if (r >= 0)
                 run_all(vm);
         hv_mutex_unlock(&vm->lock);
@@ -629,10 +635,10 @@ HV_EXPORT int hv_vm_stop(struct hv_vm *vm)
         hv_mutex_lock(&vm->lock);
         atomic_store(&vm->run_target, HV_RUN_PARK);
         threads_stop(vm);
-        pthread_mutex_lock(&vm->state_mutex);
+        hv_mutex_lock(&vm->state_lock);
         if (vm->state != HV_VM_STATE_STOPPED && vm->state != HV_VM_STATE_CRASHED)
                 state_set_locked(vm, HV_VM_STATE_STOPPED, "stopped");
-        pthread_mutex_unlock(&vm->state_mutex);
+        hv_mutex_unlock(&vm->state_lock);
         hv_mutex_unlock(&vm->lock);
         return 0;
 }

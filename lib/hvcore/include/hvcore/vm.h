@@ -48,8 +48,9 @@ struct hv_vm_callbacks {
 };
 
 /* Builds the VM: KVM VM with irqchip and PIT, guest RAM, the kernel loaded, vCPUs created
- * and parked (state CREATED). Needs a registered vendor plugin. On failure nothing is left
- * behind; *ret_error (if non-NULL) gets a static or thread-local message naming the cause. */
+ * and parked (state CREATED). Needs a registered vendor plugin (else -ENODEV, "no vendor
+ * plugin is registered"). On failure nothing is left behind; *ret_error (if non-NULL) gets
+ * a static or thread-local message naming the cause. */
 int hv_vm_new(const struct hv_vm_config *config, const struct hv_vm_callbacks *callbacks,
               void *userdata, struct hv_vm **ret_vm, const char **ret_error);
 /* Stops the vCPUs if needed, joins their threads, frees everything. Accepts NULL. */
