@@ -26,36 +26,13 @@
 #include "hvcore/vendor.h"
 #include "hvcore/vm.h"
 #include "macros.h"
+#include "bench-stats.h"
 
 static uint64_t now_ns(void)
 {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-        uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-        return x < y ? -1 : x > y;
-}
-
-struct stats {
-        double p50, p99, min, max;
-        size_t n;
-};
-
-static struct stats stats_of(uint64_t *v, size_t n)
-{
-        qsort(v, n, sizeof(v[0]), cmp_u64);
-        struct stats s = { .n = n };
-        if (n) {
-                s.p50 = v[n / 2] / 1e6;
-                s.p99 = v[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1] / 1e6;
-                s.min = v[0] / 1e6;
-                s.max = v[n - 1] / 1e6;
-        }
-        return s;
 }
 
 /* ---- hvcore */
@@ -243,8 +220,8 @@ int main(int argc, char **argv)
                                 nq++;
                 }
         }
-        struct stats s_hf = stats_of(hf, runs), s_he = stats_of(he, runs), s_hfree = stats_of(hfree, runs);
-        struct stats s_qf = stats_of(qf, nq), s_qe = stats_of(qe, nq);
+        struct stats s_hf = stats_of(hf, runs, 1e6), s_he = stats_of(he, runs, 1e6), s_hfree = stats_of(hfree, runs, 1e6);
+        struct stats s_qf = stats_of(qf, nq, 1e6), s_qe = stats_of(qe, nq, 1e6);
         printf("boot of %s, %zu runs each, 64 MiB, 1 vCPU, vendor plugin: %s\n", guest, runs, vendor);
         printf("%-46s %8s %8s %8s %8s\n", "", "p50 ms", "p99 ms", "min ms", "max ms");
         row("hvcore: hv_vm_new -> first serial byte", s_hf);

@@ -28,6 +28,7 @@
 #include "macros.h"
 #include "request.h"
 #include "test-vm-guest.h"
+#include "bench-stats.h"
 
 #define VCPU_CPU 1
 #define REQ_CPU 0
@@ -45,30 +46,6 @@ static void busy_wait_ns(uint64_t ns)
         uint64_t t0 = hv_now_ns();
         while (hv_now_ns() - t0 < ns)
                 ;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-        uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-        return x < y ? -1 : x > y;
-}
-
-struct stats {
-        double p50, p99, min, max;
-        size_t n;
-};
-
-static struct stats stats_of(uint64_t *v, size_t n)
-{
-        qsort(v, n, sizeof(v[0]), cmp_u64);
-        struct stats s = { .n = n };
-        if (n) {
-                s.p50 = v[n / 2] / 1e3;
-                s.p99 = v[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1] / 1e3;
-                s.min = v[0] / 1e3;
-                s.max = v[n - 1] / 1e3;
-        }
-        return s;
 }
 
 /* ---- raw baseline: a bare vCPU spinning in `jmp $`, a signal ends KVM_RUN (the way of
@@ -298,7 +275,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "bench-kick: a kick did not end KVM_RUN within 1 s\n");
                 return 1;
         }
-        struct stats sr = stats_of(lraw, total), sh = stats_of(lhv, total);
+        struct stats sr = stats_of(lraw, total, 1e3), sh = stats_of(lhv, total, 1e3);
         double q50 = sh.p50 / sr.p50, q99 = sh.p99 / sr.p99;
         printf("kick latency, %zu kicks each (%zu rounds), vCPU thread on CPU %d, requester on CPU %d\n",
                total, rounds, VCPU_CPU, REQ_CPU);
