@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -24,7 +25,12 @@ int console_init(struct console *c, struct event_base *base, size_t log_size,
 {
         *c = (struct console){ .base = base, .size = log_size, .input = input, .userdata = userdata };
         c->ring = malloc(log_size);
-        return c->ring ? 0 : -ENOMEM;
+        c->orphan_input = evbuffer_new();
+        if (!c->ring || !c->orphan_input) {
+                console_done(c);
+                return -ENOMEM;
+        }
+        return 0;
 }
 
 static void client_free(struct console_client *cl)
@@ -38,6 +44,10 @@ static void client_free(struct console_client *cl)
         if (cl->next)
                 cl->next->prev = cl->prev;
         c->n_clients--;
+        /* what it typed and the guest has not read yet still reaches the guest (bounded) */
+        struct evbuffer *in = bufferevent_get_input(cl->bev);
+        size_t room = CONSOLE_INPUT_BACKLOG_MAX - MIN(evbuffer_get_length(c->orphan_input), (size_t)CONSOLE_INPUT_BACKLOG_MAX);
+        (void)evbuffer_remove_buffer(in, c->orphan_input, MIN(evbuffer_get_length(in), room));
         bufferevent_free(cl->bev); /* closes our end: the client sees EOF */
         free(cl);
 }
@@ -48,6 +58,9 @@ void console_done(struct console *c)
                 client_free(c->clients);
         free(c->ring);
         c->ring = NULL;
+        if (c->orphan_input)
+                evbuffer_free(c->orphan_input);
+        c->orphan_input = NULL;
 }
 
 void console_write(struct console *c, const uint8_t *buf, size_t len)
@@ -79,10 +92,10 @@ void console_write(struct console *c, const uint8_t *buf, size_t len)
 /* Offers the client's input to the guest; what the UART cannot take yet stays in the
  * bufferevent (which stops reading the socket past its watermark) and is offered again by
  * console_kick() when the guest has made room (hvcore's serial_input_ready). */
-static void client_feed(struct console_client *cl)
+/* Offers the bytes of `in` to the guest; returns false when the guest had no room for all
+ * of them (the rest stays in `in`). */
+static bool feed(struct console *c, struct evbuffer *in)
 {
-        struct console *c = cl->console;
-        struct evbuffer *in = bufferevent_get_input(cl->bev);
         uint8_t buf[CONSOLE_INPUT_BACKLOG_MAX];
         ev_ssize_t n;
         int taken;
@@ -93,8 +106,16 @@ static void client_feed(struct console_client *cl)
                         taken = (int)n; /* nobody can take it: dropped */
                 evbuffer_drain(in, (size_t)taken);
                 if (taken < n)
-                        return;
+                        return false;
         }
+        return true;
+}
+
+static void client_feed(struct console_client *cl)
+{
+        /* input left by clients that are gone is older: it goes first */
+        if (feed(cl->console, cl->console->orphan_input))
+                (void)feed(cl->console, bufferevent_get_input(cl->bev));
 }
 
 static void client_read(struct bufferevent *bev, void *arg)
@@ -104,14 +125,21 @@ static void client_read(struct bufferevent *bev, void *arg)
 
 void console_kick(struct console *c)
 {
+        if (!feed(c, c->orphan_input))
+                return;
         for (struct console_client *cl = c->clients; cl; cl = cl->next)
                 client_feed(cl);
 }
 
 static void client_event(struct bufferevent *bev, short what, void *arg)
 {
-        if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-                client_free(arg);
+        struct console_client *cl = arg;
+        struct console *c = cl->console;
+
+        if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+                client_free(cl);
+                (void)feed(c, c->orphan_input); /* its last bytes may not have been offered yet */
+        }
 }
 
 int console_open(struct console *c, int *ret_fd)

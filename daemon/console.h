@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 struct event_base;
+struct evbuffer;
 
 #define CONSOLE_CLIENTS_MAX 16
 #define CONSOLE_CLIENT_BACKLOG_MAX (256 * 1024) /* output queued for one client */
@@ -26,6 +27,7 @@ struct console {
         unsigned n_clients;
         console_input_fn input;
         void *userdata;
+        struct evbuffer *orphan_input; /* input of clients that left, not yet taken (bounded) */
 };
 
 int console_init(struct console *c, struct event_base *base, size_t log_size,

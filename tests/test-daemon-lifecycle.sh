@@ -103,6 +103,8 @@ t_check "echo runs again" "$CON" echo start "expect:echo: ready"
 # 140 bytes at once: the UART's 16-byte FIFO takes a part, hvd holds the rest and offers it
 # again when the guest has read (hvcore's serial_input_ready), so the whole line arrives
 t_check "a line longer than the UART FIFO reaches the guest whole" "$CON" echo "send:0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789012345\n" "expect:echo: 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789012345"
+t_check "a client that sends a long line and leaves at once" "$CON" echo "send:zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA9876543210left-behind\n" close
+t_check "... its input still reaches the guest whole (hvd keeps what the UART had no room for)" log_count echo "echo: zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA9876543210left-behind" 1
 ( sleep 0.5; "$CON" echo "send:quit\n" "expect:echo: bye" ) >/dev/null 2>&1 &
 quitter=$!
 out=$(t_send "$(vm echo)" org.hvd1.VM.Shutdown uint64:20000000 2>&1) && st=0 || st=$?
