@@ -551,8 +551,11 @@ int machine_start(struct machine *m, sd_bus_message *call, const char *why, char
 
 int machine_stop(struct machine *m, const char *why, char *msg)
 {
-        if (machine_is_busy(m, msg))
-                return -EBUSY;
+        /* Stop is never refused for a Start or Reset in progress (a guest that reboots in a
+         * loop is nearly always resetting): finish that job first. Its worker only builds the
+         * VM (a few ms, no guest involved), so joining it here is bounded. */
+        if (m->job != MACHINE_JOB_NONE)
+                job_finish(m);
         if (!m->vm) {
                 snprintf(msg, MACHINE_REASON_MAX, "VM '%s' is not running", m->def->name);
                 return -EBUSY;

@@ -96,6 +96,27 @@ t_check "GetConsoleLog keeps its output" bash -c "grep -q 'hello from hvd test g
 t_check "the log survives a second run" bash -c "\"\$1\" hello start 'expect:hello from hvd test guest' && sleep 0.3 && test \"\$(busctl --user --json=short call org.hvd1 /org/hvd1/vm/hello org.hvd1.VM GetConsoleLog | grep -o 'hello' | wc -l)\" -ge 0" _ "$CON"
 t_check "... both runs are in the log" log_count hello 'hello from hvd test guest' 2
 
+# --- a guest that asks for a reset (port 0xcf9): on_reboot decides ---
+t_define "{\"name\": \"rebooter\", \"memory_mib\": 16, \"boot\": {\"kernel\": \"$G/hello.elf\", \"cmdline\": \"reset=1\"}}" >/dev/null
+t_send "$(vm rebooter)" org.hvd1.VM.Start >/dev/null
+resets_at_least() { # name count: the log shows at least count resets (within 10 s)
+        for _ in $(seq 1 500); do
+                [ "$(console_log "$1" | grep -c 'hello: reset')" -ge "$2" ] && return 0
+                sleep 0.02
+        done
+        return 1
+}
+t_check "on_reboot restart (the default): the guest boots again after each reset" resets_at_least rebooter 3
+t_check "... and the VM is still running" test "$(state rebooter)" = 's "running"'
+t_check "Stop of a guest that reboots in a loop (nearly always resetting): accepted" t_send "$(vm rebooter)" org.hvd1.VM.Stop
+t_check "... shut off" test "$(state rebooter)" = 's "shutoff"'
+t_define "{\"name\": \"rebooter\", \"memory_mib\": 16, \"on_reboot\": \"shutoff\", \"boot\": {\"kernel\": \"$G/hello.elf\", \"cmdline\": \"reset=1\"}}" >/dev/null
+before=$(console_log rebooter | grep -c 'hello: reset')
+t_send "$(vm rebooter)" org.hvd1.VM.Start >/dev/null
+t_check "on_reboot shutoff: a reset request shuts the VM off" wait_state rebooter shutoff
+t_check "... StateReason says the guest asked for a reset" bash -c "grep -q 'reset' <<<'$(reason rebooter)'"
+t_check "... after one boot only" test "$(console_log rebooter | grep -c 'hello: reset')" = $((before + 1))
+
 # --- interactive console, several consoles at once ---
 t_check "echo: two consoles see the guest, input from one reaches it" "$CON" echo open start "expect:echo: ready" "send:ping\n" "expect:echo: ping" "send:quit\n" "expect:echo: bye"
 t_check "echo quits: shutoff" wait_state echo shutoff

@@ -470,6 +470,22 @@ START_TEST(test_hello_guest)
 }
 END_TEST
 
+START_TEST(test_guest_reset_request)
+{
+        /* a write of RST_CPU to port 0xcf9 stops the VM with a reason hvd reads as a reboot */
+        struct events e;
+        events_init(&e);
+        struct hv_vm *vm = guest_vm_new("hello", "reset=1 exit=5", 1, &e);
+        ck_assert_int_eq(hv_vm_start(vm), 0);
+        ck_assert(wait_state(vm, HV_VM_STATE_STOPPED));
+        char reason[128];
+        hv_vm_get_state_reason(vm, reason, sizeof(reason));
+        ck_assert_str_eq(reason, "guest requested a reset");
+        ck_assert_msg(wait_serial(&e, "hello: reset"), "serial: %s", e.serial);
+        vm = hv_vm_free(vm);
+}
+END_TEST
+
 static void serial_feed(struct hv_vm *vm, const char *s)
 {
         size_t len = strlen(s), off = 0;
@@ -558,6 +574,7 @@ static Suite *vm_suite(void)
         tc = tcase_create("guests");
         tcase_set_timeout(tc, 120);
         tcase_add_test(tc, test_hello_guest);
+        tcase_add_test(tc, test_guest_reset_request);
         tcase_add_test(tc, test_echo_guest_serial_input);
         tcase_add_test(tc, test_spin_guest_lifecycle);
         tcase_add_test(tc, test_missing_kernel_is_reported);

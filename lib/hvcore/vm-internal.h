@@ -82,6 +82,7 @@ struct hv_vm {
 
         struct hv_serial *serial;
         struct hv_debug_exit *debug_exit;
+        _Atomic uint8_t reset_control;  /* port 0xcf9's value (RST_CPU never sticks) */
         int32_t exit_code; /* debug-exit status ((code << 1) | 1), -1 before */
 };
 

@@ -170,6 +170,31 @@ static int debug_exit_attach(struct hv_vm *vm)
         return hv_bus_register(vm, HV_BUS_PIO, HV_DEBUG_EXIT_PORT, HV_DEBUG_EXIT_SIZE, &debug_exit_ops, vm);
 }
 
+/* ---- reset control register (port 0xcf9, as on PC chipsets): a write with RST_CPU (bit 2)
+ * set is the guest asking for a reset, as Linux's reboot=pci does; hvd decides (on_reboot). */
+
+#define HV_RESET_CONTROL_PORT 0xcf9
+#define HV_RESET_CONTROL_RST_CPU 0x04
+
+static int reset_control_read(void *opaque, uint64_t offset, uint8_t *data, uint32_t len)
+{
+        struct hv_vm *vm = opaque;
+        memset(data, 0, len);
+        data[0] = atomic_load_explicit(&vm->reset_control, memory_order_relaxed);
+        return 0;
+}
+
+static int reset_control_write(void *opaque, uint64_t offset, const uint8_t *data, uint32_t len)
+{
+        struct hv_vm *vm = opaque;
+        atomic_store_explicit(&vm->reset_control, data[0] & ~HV_RESET_CONTROL_RST_CPU, memory_order_relaxed);
+        if (data[0] & HV_RESET_CONTROL_RST_CPU)
+                hv_vm_guest_stopped(vm, "guest requested a reset");
+        return 0;
+}
+
+static const struct hv_io_ops reset_control_ops = { .read = reset_control_read, .write = reset_control_write };
+
 /* ---- building */
 
 static int kvm_vm_create(struct hv_vm *vm, const char **ret_error)
@@ -377,6 +402,8 @@ static int vm_build(struct hv_vm *vm, bool first, const char **err)
                 r = hv_vm_serial_attach(vm);
                 if (r >= 0)
                         r = debug_exit_attach(vm);
+                if (r >= 0)
+                        r = hv_bus_register(vm, HV_BUS_PIO, HV_RESET_CONTROL_PORT, 1, &reset_control_ops, vm);
                 if (r < 0)
                         *err = set_error("cannot attach devices: %s", strerror(-r));
         }

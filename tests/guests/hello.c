@@ -10,6 +10,9 @@
  * Parameters:
  *   exit=N   value written to the debug-exit port (default 0; QEMU exits with (N << 1) | 1)
  *   quiet=1  print only the first line
+ *   reset=1  instead of exiting, ask for a reset through the PC reset control register
+ *            (port 0xcf9, RST_CPU|SYS_RST as Linux's reboot=pci writes); prints
+ *            "hello: reset" first. Where nothing resets it (QEMU microvm), it exits as usual.
  */
 #include "rt.h"
 
@@ -40,6 +43,10 @@ void guest_main(const struct hv_pvh_start_info *si)
                         rt_puts(" size ");
                         rt_put_u64(mod[i].size);
                         rt_putc('\n');
+                }
+                if (rt_arg_is("reset", "1")) {
+                        rt_puts("hello: reset\n");
+                        rt_outb(0xcf9, 0x06);
                 }
                 rt_puts("hello: exit ");
                 rt_put_u64(code);
