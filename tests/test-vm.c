@@ -417,6 +417,36 @@ START_TEST(test_reset_zeroes_ram_and_runs_again)
 }
 END_TEST
 
+static int setup_vcpu_fails(struct hv_vm *vm, struct hv_vcpu *vcpu, void *opaque)
+{
+        return -EIO;
+}
+
+/* A reset that fails half-way leaves a crashed VM whose reason names the cause (the cause's
+ * text must not be overwritten while it is formatted into the reason), and that VM can be
+ * reset again and freed. */
+START_TEST(test_failed_reset_reports_cause)
+{
+        struct hv_vm *vm = raw_guest_vm_new(&raw_guest_spin, 2, 2, NULL, NULL);
+        ck_assert_ptr_nonnull(vm);
+        ck_assert_int_eq(hv_vm_start(vm), 0);
+        ck_assert(wait_progress(vm, 0));
+        int (*setup)(struct hv_vm *, struct hv_vcpu *, void *) = vm->hooks.setup_vcpu;
+        vm->hooks.setup_vcpu = setup_vcpu_fails;
+        ck_assert_int_eq(hv_vm_reset(vm), -EIO);
+        ck_assert_int_eq(hv_vm_get_state(vm), HV_VM_STATE_CRASHED);
+        char reason[256];
+        hv_vm_get_state_reason(vm, reason, sizeof(reason));
+        char want[256];
+        snprintf(want, sizeof(want), "reset failed: vCPU 0 setup failed: %s", strerror(EIO));
+        ck_assert_str_eq(reason, want);
+        vm->hooks.setup_vcpu = setup;
+        ck_assert_int_eq(hv_vm_reset(vm), 0);
+        ck_assert(wait_progress(vm, 1));
+        vm = hv_vm_free(vm);
+}
+END_TEST
+
 /* ---- the PVH test guests through the public API (what hvd does) */
 
 static struct hv_vm *guest_vm_new(const char *guest, const char *cmdline, uint32_t vcpus, struct events *e)
@@ -570,6 +600,7 @@ static Suite *vm_suite(void)
         tcase_add_test(tc, test_debug_exit_stops_vm);
         tcase_add_test(tc, test_serial_output);
         tcase_add_test(tc, test_reset_zeroes_ram_and_runs_again);
+        tcase_add_test(tc, test_failed_reset_reports_cause);
         suite_add_tcase(s, tc);
         tc = tcase_create("guests");
         tcase_set_timeout(tc, 120);

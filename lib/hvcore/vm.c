@@ -689,7 +689,10 @@ HV_EXPORT int hv_vm_reset(struct hv_vm *vm)
         hv_vm_serial_reset(vm);
         r = vm_build(vm, false, &err);
         if (r < 0) {
-                state_set(vm, HV_VM_STATE_CRASHED, set_error("reset failed: %s", err));
+                /* err usually points into error_buf, which set_error overwrites: copy it */
+                char cause[sizeof(error_buf)];
+                snprintf(cause, sizeof(cause), "%s", err);
+                state_set(vm, HV_VM_STATE_CRASHED, set_error("reset failed: %s", cause));
                 goto out;
         }
         state_set(vm, HV_VM_STATE_RUNNING, "reset");
