@@ -3,7 +3,8 @@
  *
  * CONTRACT between lib/hvcore (vm.c, vcpu.c, ...) and hvd. Threads: the callbacks run on
  * vCPU threads and must only hand work to the caller's own loop (copy, then write an
- * eventfd); every hv_vm_* function is called from one controlling thread (hvd's main loop)
+ * eventfd): they run with the vCPU's vcpu->mutex held, some inside a vm->srcu read side, so a
+ * callback that called an hv_vm_* function would deadlock. Every hv_vm_* function is called from one controlling thread (hvd's main loop)
  * and returns within a bounded time (no function waits for the guest's cooperation).
  *
  * Signals: vCPU threads are kicked out of KVM_RUN with SIGRTMIN+4, whose (empty) handler
