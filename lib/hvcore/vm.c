@@ -340,6 +340,21 @@ static void threads_stop(struct hv_vm *vm)
         for (uint32_t i = 0; i < vm->nr_vcpus; i++)
                 if (vm->vcpus[i])
                         hv_make_request_and_kick(HV_REQ_STOP, vm->vcpus[i]);
+        /* Join only once every thread has left its loop: a vCPU thread that stops the VM
+         * (debug exit, crash) kicks the others, and pthread_kill on a thread that has already
+         * been joined is undefined. Each thread sets `exited`, then broadcasts park_cond under
+         * state_lock, so checking under that lock loses no wake-up. */
+        hv_mutex_lock(&vm->state_lock);
+        for (;;) {
+                bool all_out = true;
+                for (uint32_t i = 0; i < vm->nr_vcpus; i++)
+                        if (vm->vcpus[i] && vm->vcpus[i]->thread_started && !atomic_load(&vm->vcpus[i]->exited))
+                                all_out = false;
+                if (all_out)
+                        break;
+                hv_mutex_cond_wait(&vm->state_lock, &vm->park_cond);
+        }
+        hv_mutex_unlock(&vm->state_lock);
         for (uint32_t i = 0; i < vm->nr_vcpus; i++)
                 if (vm->vcpus[i])
                         hv_vcpu_join(vm->vcpus[i]);
