@@ -7,6 +7,8 @@
 #define SHUTDOWN_DEFAULT_USEC (60ULL * 1000000)
 /* The call outlives the guest's deadline by this much, so hvd's own Timeout error wins. */
 #define SHUTDOWN_CALL_SLACK_USEC (10ULL * 1000000)
+/* --timeout 0 lets hvd use DefaultShutdownTimeoutSec (up to an hour): wait for that long. */
+#define SHUTDOWN_SERVER_MAX_USEC (3600ULL * 1000000)
 
 int vmctl_shutdown(struct vmctl *v, int argc, char **argv)
 {
@@ -25,7 +27,7 @@ int vmctl_shutdown(struct vmctl *v, int argc, char **argv)
                 r = sd_bus_message_append(m, "t", timeout);
         if (r < 0)
                 return vmctl_report(v, name, NULL, r);
-        r = vmctl_call(v->bus, m, timeout + SHUTDOWN_CALL_SLACK_USEC, &error, NULL);
+        r = vmctl_call(v->bus, m, (timeout ? timeout : SHUTDOWN_SERVER_MAX_USEC) + SHUTDOWN_CALL_SLACK_USEC, &error, NULL);
         if (r < 0)
                 return vmctl_report(v, name, &error, r);
         return VMCTL_EXIT_OK;

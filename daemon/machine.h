@@ -103,7 +103,7 @@ int machine_reset(struct machine *m, sd_bus_message *call, const char *why, char
 /* Asks the guest to shut down; the reply to `call` goes out when the VM is shut off
  * (success) or after timeout_usec (org.hvd1.Error.Timeout). */
 int machine_shutdown(struct machine *m, sd_bus_message *call, uint64_t timeout_usec, char *msg);
-/* Replaces the definition of a shut-off VM. */
+/* Replaces the definition of a shut-off VM; takes def on success only. */
 int machine_redefine(struct machine *m, struct vm_def *def, char *msg);
 
 /* The bus side (machine-dbus.c). */

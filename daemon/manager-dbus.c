@@ -144,12 +144,21 @@ static int do_define(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
                 return r;
 
         if (vm) {
+                _cleanup_free_ char *old_json = NULL;
+
+                r = vm_def_to_json(vm->def, true, &old_json);
+                if (r < 0)
+                        return r;
                 r = vm_store_write(h->state_fd, def->name, json);
                 if (r < 0)
                         return hvd_bus_error_setf(error, -EIO, "cannot write %s/%s.json: %s", h->state_dir, def->name, strerror(-r));
-                r = machine_redefine(vm, TAKE_PTR(def), msg);
-                if (r < 0)
+                r = machine_redefine(vm, def, msg);
+                if (r < 0) {
+                        /* the VM keeps its old definition: so does the disk */
+                        (void)vm_store_write(h->state_fd, vm->def->name, old_json);
                         return hvd_bus_error_setf(error, r, "%s", msg);
+                }
+                TAKE_PTR(def); /* machine_redefine takes it on success only */
                 log_info("VM %s: redefined", vm->def->name);
                 return sd_bus_reply_method_return(m, "o", vm->path);
         }

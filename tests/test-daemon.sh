@@ -158,7 +158,8 @@ t_check "after a restart both VMs are back" test "$(t_get /org/hvd1 org.hvd1.Man
 t_check "... with the same UUID" test "$(t_get /org/hvd1/vm/demo org.hvd1.VM UUID)" = "s \"$uuid\""
 t_check "... and the same definition" test "$(t_get /org/hvd1/vm/demo org.hvd1.VM MemoryMiB)" = "t 128"
 t_check "an autostart VM was started at start (its StateReason says so)" \
-        bash -c "busctl --user get-property org.hvd1 /org/hvd1/vm/auto org.hvd1.VM StateReason State | grep -Eq 'running|cannot build|autostart'"
+        bash -c "for i in \$(seq 200); do busctl --user get-property org.hvd1 /org/hvd1/vm/auto org.hvd1.VM StateReason State |
+                 grep -Eq 'running|cannot build|autostart' && exit 0; sleep 0.05; done; exit 1"
 out=$(XDG_STATE_HOME=$T_STATE XDG_RUNTIME_DIR=$T_RUN timeout 10 "$HVD_BIN" --user 2>&1) && st=0 || st=$?
 t_check "a second hvd on the same state directory is refused" bash -c "test $st != 0 && grep -q 'another hvd' <<<'$out'"
 t_stop_hvd TERM

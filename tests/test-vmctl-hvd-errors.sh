@@ -68,4 +68,16 @@ expect 0 "list after hvd restarts" $V list
 out_has "one   shutoff" "hvd kept one's definition (and a VM does not outlive hvd)"
 out_lacks "two" "two stayed undefined"
 expect 0 "undefine one" $V undefine one
+
+echo "== Timeout: shutdown --timeout 0 waits for hvd's DefaultShutdownTimeoutSec"
+# 0 asks for hvd's default; vmctl must outwait it (11 s here, past vmctl's 10 s of slack)
+hvd_kill
+hvd_start "DefaultShutdownTimeoutSec = 11"
+def slow
+expect 0 "define slow" $V define "$tmp/slow.json"
+expect 0 "start slow" $V start slow
+expect 7 "shutdown --timeout 0 of a guest that cannot be asked (Timeout)" $V shutdown --timeout 0 slow
+err_has "did not shut down in time" "shutdown --timeout 0: hvd's reason, not vmctl giving up"
+expect 0 "stop slow" $V stop slow
+expect 0 "undefine slow" $V undefine slow
 finish
