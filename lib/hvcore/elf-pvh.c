@@ -114,6 +114,22 @@ static enum note_result notes_find_entry(const uint8_t *buf, uint64_t off, uint6
         return NOTE_NONE;
 }
 
+/* Notes of one segment or section (`kind` "note segment"/"note section", number `index`):
+ * checks that they lie inside the file, then walks them as notes_find_entry does. */
+static enum note_result note_region_find_entry(const uint8_t *buf, size_t len, uint64_t off, uint64_t size,
+                                               const char *kind, unsigned index, uint32_t *entry, char *errbuf,
+                                               size_t errlen)
+{
+        char where[48];
+        if (!range_in(off, size, len)) {
+                fail(errbuf, errlen, "%s %u: [%#llx, +%#llx) lies outside the file (%zu bytes)", kind, index,
+                     (unsigned long long)off, (unsigned long long)size, len);
+                return NOTE_BAD;
+        }
+        snprintf(where, sizeof(where), "%s %u", kind, index);
+        return notes_find_entry(buf, off, size, where, entry, errbuf, errlen);
+}
+
 int hv_elf_pvh_parse(const uint8_t *buf, size_t len, struct hv_elf_pvh **ret, char *errbuf, size_t errlen)
 {
         static const uint8_t magic[4] = { 0x7f, 'E', 'L', 'F' };
@@ -181,12 +197,8 @@ int hv_elf_pvh_parse(const uint8_t *buf, size_t len, struct hv_elf_pvh **ret, ch
                         img->segments[img->n_segments++] = (struct hv_elf_segment){
                                 .paddr = paddr, .offset = off, .filesz = filesz, .memsz = memsz };
                 } else if (ptype == PT_NOTE && !have_entry) {
-                        char where[48];
-                        if (!range_in(off, filesz, len))
-                                return fail(errbuf, errlen, "note segment %u: [%#llx, +%#llx) lies outside the file (%zu bytes)",
-                                            i, (unsigned long long)off, (unsigned long long)filesz, len);
-                        snprintf(where, sizeof(where), "note segment %u", i);
-                        enum note_result r = notes_find_entry(buf, off, filesz, where, &img->entry, errbuf, errlen);
+                        enum note_result r = note_region_find_entry(buf, len, off, filesz, "note segment", i,
+                                                                    &img->entry, errbuf, errlen);
                         if (r == NOTE_BAD)
                                 return -ENOEXEC;
                         have_entry = r == NOTE_FOUND;
@@ -211,12 +223,8 @@ int hv_elf_pvh_parse(const uint8_t *buf, size_t len, struct hv_elf_pvh **ret, ch
                                 if (get32(sh + l->sh_type) != SHT_NOTE)
                                         continue;
                                 uint64_t off = get_addr(l, sh + l->sh_offset), size = get_addr(l, sh + l->sh_size);
-                                char where[48];
-                                if (!range_in(off, size, len))
-                                        return fail(errbuf, errlen, "note section %u: [%#llx, +%#llx) lies outside the file (%zu bytes)",
-                                                    i, (unsigned long long)off, (unsigned long long)size, len);
-                                snprintf(where, sizeof(where), "note section %u", i);
-                                enum note_result r = notes_find_entry(buf, off, size, where, &img->entry, errbuf, errlen);
+                                enum note_result r = note_region_find_entry(buf, len, off, size, "note section", i,
+                                                                            &img->entry, errbuf, errlen);
                                 if (r == NOTE_BAD)
                                         return -ENOEXEC;
                                 have_entry = r == NOTE_FOUND;
