@@ -687,7 +687,6 @@ typedef bool (*bare_line_fn)(struct test_mem *t, const char *line);
 static void bare_boot_hook(const char *guest, const char *cmdline, struct test_mem *t, struct bare_run *run,
                            bare_line_fn on_line)
 {
-        hv_test_require_kvm();
         _cleanup_close_ int kvm = hv_kvm_open();
         ck_assert_int_ge(kvm, 0);
         _cleanup_close_ int vm = ioctl(kvm, KVM_CREATE_VM, 0);
@@ -921,7 +920,9 @@ static Suite *pvh_suite(void)
                 { "boot_dirtier_bad_params", test_boot_dirtier_bad_params },
         };
         for (size_t i = 0; i < ARRAY_SIZE(tests); i++) {
-                TCase *tc = tcase_create(tests[i].name);
+                /* the boot_ tests run the guest on a bare KVM vCPU */
+                bool kvm = strncmp(tests[i].name, "boot_", 5) == 0;
+                TCase *tc = kvm ? hv_test_tcase_kvm(tests[i].name) : tcase_create(tests[i].name);
                 tcase_add_test(tc, tests[i].fn);
                 suite_add_tcase(s, tc);
         }

@@ -8,8 +8,17 @@
 #include <stddef.h>
 
 /* Exits the test program with 77 (skip) and a clear message when /dev/kvm cannot be opened
- * read-write. Only a missing or unusable /dev/kvm may skip a test. */
+ * read-write. Only a missing or unusable /dev/kvm may skip a test. Call it from main(), before
+ * the suite runs: inside a forked Check test an exit is an error, not a skip. */
 void hv_test_require_kvm(void);
+
+/* True when /dev/kvm opens read-write; otherwise false with the reason in *why (static). */
+bool hv_test_kvm_usable(const char **why);
+
+/* A test case whose tests need /dev/kvm (tagged "kvm"). Where /dev/kvm is unusable,
+ * hv_test_run_suite runs every other test case, names the ones it left out, and reports the
+ * program as skipped (77) unless something failed: a partial run is never called a pass. */
+TCase *hv_test_tcase_kvm(const char *name);
 
 /* Path of a test guest built by make (tests/guests/NAME.elf), from $HVD_GUEST_DIR.
  * Returns a static buffer; fails the test if the file is not there. */
@@ -22,5 +31,6 @@ const char *hv_test_plugin_dir(void);
  * *ret_stderr (malloc'd, NUL-terminated) what the child wrote to stderr. Returns 0 or -errno. */
 int hv_test_run_child(void (*fn)(void *arg), void *arg, int *ret_status, char **ret_stderr);
 
-/* Runs a suite (CK_FORK honoured), prints the summary, returns the process exit status. */
+/* Runs a suite (CK_FORK honoured), prints the summary, returns the process exit status:
+ * EXIT_FAILURE if a test failed, 77 if test cases needing /dev/kvm were left out, else 0. */
 int hv_test_run_suite(Suite *s);
