@@ -26,7 +26,7 @@
 
 #include "hvcore/kvm-host.h"
 #include "macros.h"
-#include "request.h"
+#include "vm/request.h"
 #include "test-vm-guest.h"
 #include "bench-stats.h"
 

@@ -3,8 +3,8 @@
  * Each loop takes and releases one lock n times, uncontended, from one thread. */
 #include <stdbool.h>
 
-#include "lock.h"
-#include "srcu.h"
+#include "lock/lock.h"
+#include "lock/srcu.h"
 
 static struct hv_mutex vm_lock, vcpu_mutex, device_lock;
 static struct hv_rwlock mmu_lock;

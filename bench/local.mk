@@ -4,20 +4,20 @@
 # The lock sources are compiled twice, validator forced on and forced off, each copy with its
 # symbols prefixed (bench/bench-locks.h), so one run compares both. `make bench-locks` runs it.
 bench_locks_variant_sources = \
-	lib/hvcore/lock.c lib/hvcore/lock-hierarchy.c lib/hvcore/lock-validator.c lib/hvcore/srcu.c \
+	lib/hvcore/lock/lock.c lib/hvcore/lock/lock-hierarchy.c lib/hvcore/lock/lock-validator.c lib/hvcore/lock/srcu.c \
 	bench/bench-locks-variant.c
 noinst_LTLIBRARIES += bench/libbench-locks-on.la bench/libbench-locks-off.la
 bench_libbench_locks_on_la_SOURCES = $(bench_locks_variant_sources)
 bench_libbench_locks_on_la_CPPFLAGS = $(AM_CPPFLAGS) -DHV_LOCK_VALIDATOR_FORCE_ON \
 	-DBENCH_VARIANT=validator_on -include $(top_srcdir)/bench/bench-locks.h
-bench_libbench_locks_on_la_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
+bench_libbench_locks_on_la_CFLAGS = $(AM_CFLAGS) $(HVCORE_INTERNAL_CFLAGS) $(URCU_CFLAGS)
 bench_libbench_locks_off_la_SOURCES = $(bench_locks_variant_sources)
 bench_libbench_locks_off_la_CPPFLAGS = $(AM_CPPFLAGS) -DHV_LOCK_VALIDATOR_FORCE_OFF \
 	-DBENCH_VARIANT=validator_off -include $(top_srcdir)/bench/bench-locks.h
-bench_libbench_locks_off_la_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
+bench_libbench_locks_off_la_CFLAGS = $(AM_CFLAGS) $(HVCORE_INTERNAL_CFLAGS) $(URCU_CFLAGS)
 noinst_PROGRAMS += bench/bench-locks
 bench_bench_locks_SOURCES = bench/bench-locks.c bench/bench-locks.h
-bench_bench_locks_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
+bench_bench_locks_CFLAGS = $(AM_CFLAGS) $(HVCORE_INTERNAL_CFLAGS) $(URCU_CFLAGS)
 bench_bench_locks_LDADD = bench/libbench-locks-on.la bench/libbench-locks-off.la $(URCU_LIBS) $(PTHREAD_LIBS)
 bench-locks: bench/bench-locks$(EXEEXT)
 	$(builddir)/bench/bench-locks$(EXEEXT)
@@ -48,7 +48,7 @@ CLEANFILES += bench/bench-vmctl.json
 # ---- vm helper: kick latency and boot time (bench-kick, bench-boot) ----
 noinst_PROGRAMS += bench/bench-kick bench/bench-boot
 bench_bench_kick_SOURCES = bench/bench-kick.c bench/bench-stats.h tests/test-vm-guest.c tests/test-vm-guest.h
-bench_bench_kick_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS) -I$(top_srcdir)/tests
+bench_bench_kick_CFLAGS = $(AM_CFLAGS) $(HVCORE_INTERNAL_CFLAGS) $(URCU_CFLAGS) -I$(top_srcdir)/tests
 bench_bench_kick_LDADD = lib/hvcore/libhvcore-internal.la $(URCU_LIBS) $(PTHREAD_LIBS)
 bench_bench_boot_SOURCES = bench/bench-boot.c bench/bench-stats.h
 bench_bench_boot_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)

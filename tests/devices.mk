@@ -9,6 +9,6 @@ tests_test_uart_LDADD = $(HV_TEST_LIBS)
 tests_test_debug_exit_SOURCES = tests/test-debug-exit.c
 tests_test_debug_exit_CFLAGS = $(HV_TEST_CFLAGS)
 tests_test_debug_exit_LDADD = $(HV_TEST_LIBS)
-# the vCPU entry/kick protocol of lib/hvcore/request.c, model-checked with spin
+# the vCPU entry/kick protocol of lib/hvcore/vm/request.c, model-checked with spin
 TESTS += tests/test-kick-model.sh
 EXTRA_DIST += tests/test-kick-model.sh tests/model/kick.pml

@@ -2,7 +2,7 @@
 /* The debug-exit port: QEMU isa-debug-exit semantics at 0xf4, 4 bytes wide. */
 #include <string.h>
 
-#include "debug-exit.h"
+#include "devices/debug-exit.h"
 #include "hv-test.h"
 #include "macros.h"
 

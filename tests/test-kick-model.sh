@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Model-checks the vCPU entry/kick protocol of lib/hvcore/request.c (tests/model/kick.pml)
+# Model-checks the vCPU entry/kick protocol of lib/hvcore/vm/request.c (tests/model/kick.pml)
 # with spin, for both ways of kicking: the real protocol must verify with no error (no
 # assertion violated, no invalid end state), and every mutation (no barrier on either side,
 # no entry check, mode checked before the request, immediate_exit misplaced, signal unblocked,

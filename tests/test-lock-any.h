@@ -3,9 +3,9 @@
  * test can walk the hierarchy table and take "a lock of class c". */
 #pragma once
 
-#include "lock-hierarchy.h"
-#include "lock.h"
-#include "srcu.h"
+#include "lock/lock-hierarchy.h"
+#include "lock/lock.h"
+#include "lock/srcu.h"
 
 struct any_lock {
         enum hv_lock_class c;

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "hv-test.h"
-#include "lock-hierarchy.h"
+#include "lock/lock-hierarchy.h"
 #include "macros.h"
 
 struct card {

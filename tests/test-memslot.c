@@ -8,10 +8,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "bus.h"
+#include "devices/bus.h"
 #include "hv-test.h"
 #include "macros.h"
-#include "memslot.h"
+#include "mm/memslot.h"
 #include "test-vm-guest.h"
 
 #define SLOT1_GPA 0x1000000u /* 16 MiB */

@@ -12,11 +12,11 @@
 #include <sys/stat.h>
 
 #include "dirtier-pattern.h"
-#include "elf-pvh.h"
+#include "boot/elf-pvh.h"
 #include "hv-test.h"
 #include "hvcore/kvm-host.h"
 #include "macros.h"
-#include "pvh.h"
+#include "boot/pvh.h"
 
 #define RAM_SIZE (64ULL << 20)
 #define PAGE 4096ULL

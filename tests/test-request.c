@@ -13,7 +13,7 @@
 
 #include "hv-test.h"
 #include "macros.h"
-#include "request.h"
+#include "vm/request.h"
 #include "test-vm-guest.h"
 
 /* ---- a bare vCPU object (no KVM) for the API tests */

@@ -10,7 +10,7 @@
 
 #include "hv-test.h"
 #include "macros.h"
-#include "uart8250.h"
+#include "devices/uart8250.h"
 
 enum { RBR, IER, IIR, LCR, MCR, LSR, MSR, SCR };
 #define DLL RBR

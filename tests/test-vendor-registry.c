@@ -12,7 +12,7 @@
 #include "hvcore/vendor.h"
 #include "macros.h"
 #include "test-vendor-host.h"
-#include "vendor-registry.h"
+#include "vendor/vendor-registry.h"
 
 static const char *plugin_path(const char *name)
 {

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vcpu.h"
-#include "vm-internal.h"
+#include "vm/vcpu.h"
+#include "vm/vm-internal.h"
 
 #define RAW_CODE_GPA 0x1000u
 #define RAW_COUNTER_GPA 0x8000u

@@ -15,7 +15,7 @@
 #include "hv-test.h"
 #include "hvcore/vendor.h"
 #include "macros.h"
-#include "request.h"
+#include "vm/request.h"
 #include "test-vm-guest.h"
 
 static const uint8_t exit_code[] = { 0xb8, 0x10, 0, 0, 0, 0xe7, 0xf4, 0xeb, 0xfe }; /* out 0xf4, 0x10 */

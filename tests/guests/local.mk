@@ -20,7 +20,7 @@ HV_GUEST_LDFLAGS = -Wl,-T,$(top_srcdir)/tests/guests/guest.ld -Wl,--build-id=non
 	-Wl,-z,max-page-size=4096
 HV_GUEST_RT = $(top_srcdir)/tests/guests/entry.S $(top_srcdir)/tests/guests/rt.c
 HV_GUEST_DEPS = $(HV_GUEST_RT) $(top_srcdir)/tests/guests/rt.h $(top_srcdir)/tests/guests/guest.ld \
-	$(top_srcdir)/lib/hvcore/pvh-abi.h $(top_srcdir)/tests/guests/dirtier-pattern.h
+	$(top_srcdir)/lib/hvcore/boot/pvh-abi.h $(top_srcdir)/tests/guests/dirtier-pattern.h
 
 tests/guests/%.elf: $(top_srcdir)/tests/guests/%.c $(HV_GUEST_DEPS)
 	@$(MKDIR_P) tests/guests

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pvh-abi.h"
+#include "boot/pvh-abi.h"
 
 /* Guest ABI shared with hvd's VM core and with QEMU (-M microvm + isa-debug-exit). */
 #define RT_COM1 0x3f8

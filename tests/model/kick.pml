@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The vCPU entry / kick protocol of lib/hvcore/request.c (its header comment, steps V1-V9 of
+/* The vCPU entry / kick protocol of lib/hvcore/vm/request.c (its header comment, steps V1-V9 of
  * the vCPU thread and R1-R5 of a requester), for spin; tests/test-kick-model.sh checks it.
  *
  * Claim: a request made while the vCPU is IN_GUEST_MODE or entering (or at any other time)

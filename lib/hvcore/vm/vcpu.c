@@ -14,12 +14,12 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include "bus.h"
+#include "devices/bus.h"
 #include "macros.h"
-#include "request.h"
-#include "vcpu.h"
-#include "vm-internal.h"
-#include "vm-vendor.h"
+#include "vm/request.h"
+#include "vm/vcpu.h"
+#include "vm/vm-internal.h"
+#include "vendor/vm-vendor.h"
 
 uint64_t hv_now_ns(void)
 {

@@ -5,7 +5,7 @@
  * process aborts. Only built with HV_LOCK_VALIDATOR_ON. */
 #pragma once
 
-#include "lock.h"
+#include "lock/lock.h"
 
 /* internal to libhvcore: not exported from libhvcore.so */
 #define HV_INTERNAL __attribute__((visibility("hidden")))

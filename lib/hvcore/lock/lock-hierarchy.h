@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lock.h"
+#include "lock/lock.h"
 
 /* internal to libhvcore: not exported from libhvcore.so */
 #define HV_INTERNAL __attribute__((visibility("hidden")))

@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lock.h"
+#include "lock/lock.h"
 #include "macros.h"
-#include "uart8250.h"
+#include "devices/uart8250.h"
 
 /* Register offsets. */
 enum {

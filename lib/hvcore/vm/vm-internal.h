@@ -10,13 +10,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bus.h"
-#include "guest-memory.h"
+#include "devices/bus.h"
+#include "mm/guest-memory.h"
 #include "hvcore/vm.h"
-#include "lock.h"
-#include "memslot.h"
-#include "pvh.h"
-#include "srcu.h"
+#include "lock/lock.h"
+#include "mm/memslot.h"
+#include "boot/pvh.h"
+#include "lock/srcu.h"
 
 struct hv_vcpu;
 struct kvm_run;

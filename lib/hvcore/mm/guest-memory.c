@@ -4,7 +4,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "guest-memory.h"
+#include "mm/guest-memory.h"
 #include "macros.h"
 
 int hv_guest_ram_new(const char *name, uint64_t size, struct hv_guest_ram *ret)

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lock.h"
+#include "lock/lock.h"
 
 struct hv_vm;
 struct kvm_run;

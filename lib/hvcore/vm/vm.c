@@ -15,15 +15,15 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
-#include "debug-exit.h"
+#include "devices/debug-exit.h"
 #include "hvcore/kvm-host.h"
 #include "macros.h"
-#include "pvh.h"
-#include "request.h"
-#include "vcpu.h"
-#include "vm-internal.h"
-#include "vm-serial.h"
-#include "vm-vendor.h"
+#include "boot/pvh.h"
+#include "vm/request.h"
+#include "vm/vcpu.h"
+#include "vm/vm-internal.h"
+#include "vm/vm-serial.h"
+#include "vendor/vm-vendor.h"
 
 
 #define HV_TSS_ADDR 0xfffbd000u

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "debug-exit.h"
+#include "devices/debug-exit.h"
 
 struct hv_debug_exit {
         const struct hv_debug_exit_ops *ops;

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bus.h"
+#include "devices/bus.h"
 #include "macros.h"
-#include "vm-internal.h"
+#include "vm/vm-internal.h"
 
 static int bus_replace(struct hv_vm *vm, enum hv_bus_kind kind, struct hv_bus *new)
 {

@@ -3,12 +3,12 @@
 #include <limits.h>
 #include <stdlib.h>
 
-#include "bus.h"
+#include "devices/bus.h"
 #include "macros.h"
-#include "vm-internal.h"
-#include "vm-serial.h"
+#include "vm/vm-internal.h"
+#include "vm/vm-serial.h"
 
-#include "uart8250.h"
+#include "devices/uart8250.h"
 
 struct hv_serial {
         struct hv_uart *uart;

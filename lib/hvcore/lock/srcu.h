@@ -8,7 +8,7 @@
  * CONTRACT (implemented in srcu.c). */
 #pragma once
 
-#include "lock.h"
+#include "lock/lock.h"
 
 struct hv_srcu {
         enum hv_lock_class lock_class; /* HV_LOCK_SRCU */

@@ -3,8 +3,8 @@
  * With the validator built in, every acquisition is checked before it blocks (so a would-be
  * deadlock is reported instead of hanging) and recorded once it succeeds. Without it these are
  * the bare pthread calls. */
-#include "lock.h"
-#include "lock-validator.h"
+#include "lock/lock.h"
+#include "lock/lock-validator.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #define cpu_relax() __builtin_ia32_pause()

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pvh-abi.h"
+#include "boot/pvh-abi.h"
 
 /* Largest guest RAM the loader describes (the 4 GiB hole is not split yet). */
 #define HV_PVH_RAM_MAX (3ULL << 30)

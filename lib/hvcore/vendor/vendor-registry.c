@@ -17,9 +17,9 @@
 
 #include "hvcore/vendor.h"
 #include "hvcore/kvm-host.h"
-#include "lock.h"
+#include "lock/lock.h"
 #include "macros.h"
-#include "vendor-registry.h"
+#include "vendor/vendor-registry.h"
 
 static struct hv_mutex vendor_module_lock;
 static pthread_once_t vendor_module_lock_once = PTHREAD_ONCE_INIT;

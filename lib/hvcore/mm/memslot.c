@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include "macros.h"
-#include "memslot.h"
-#include "request.h"
-#include "vm-internal.h"
+#include "mm/memslot.h"
+#include "vm/request.h"
+#include "vm/vm-internal.h"
 
 static struct hv_memslots *slots_dup(const struct hv_memslots *old, uint32_t extra)
 {

@@ -18,8 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lock-hierarchy.h"
-#include "lock-validator.h"
+#include "lock/lock-hierarchy.h"
+#include "lock/lock-validator.h"
 #include "macros.h"
 
 #ifdef HV_LOCK_VALIDATOR_ON

@@ -8,9 +8,9 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
-#include "elf-pvh.h"
+#include "boot/elf-pvh.h"
 #include "macros.h"
-#include "pvh.h"
+#include "boot/pvh.h"
 
 #define PAGE_SIZE 4096ULL
 #define LOW_RAM_END 0xa0000ULL

@@ -11,8 +11,8 @@
  */
 #include <urcu-bp.h>
 
-#include "lock-validator.h"
-#include "srcu.h"
+#include "lock/lock-validator.h"
+#include "lock/srcu.h"
 
 #if defined(__SANITIZE_THREAD__)
 #define HV_TSAN 1

@@ -77,9 +77,9 @@
 #include <unistd.h>
 
 #include "macros.h"
-#include "request.h"
-#include "vcpu.h"
-#include "vm-internal.h"
+#include "vm/request.h"
+#include "vm/vcpu.h"
+#include "vm/vm-internal.h"
 
 static inline uint64_t req_bit(unsigned req)
 {

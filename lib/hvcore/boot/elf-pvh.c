@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "elf-pvh.h"
+#include "boot/elf-pvh.h"
 #include "macros.h"
-#include "pvh-abi.h"
+#include "boot/pvh-abi.h"
 
 /* ELF constants used here (System V gABI). */
 #define EI_NIDENT 16

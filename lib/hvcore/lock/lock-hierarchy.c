@@ -7,7 +7,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "lock-hierarchy.h"
+#include "lock/lock-hierarchy.h"
 #include "macros.h"
 
 #define B HV_LOCK_BIT

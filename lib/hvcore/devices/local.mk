@@ -1,0 +1,8 @@
+# lib/hvcore/devices: the PIO/MMIO bus and the devices on it (COM1 8250 UART, debug-exit port)
+lib_hvcore_libhvcore_internal_la_SOURCES += \
+	lib/hvcore/devices/bus.c \
+	lib/hvcore/devices/bus.h \
+	lib/hvcore/devices/uart8250.c \
+	lib/hvcore/devices/uart8250.h \
+	lib/hvcore/devices/debug-exit.c \
+	lib/hvcore/devices/debug-exit.h
