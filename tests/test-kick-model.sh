@@ -5,7 +5,7 @@
 # assertion violated, no invalid end state), and every mutation (no barrier on either side,
 # no entry check, mode checked before the request, immediate_exit misplaced, signal unblocked,
 # no compare-and-swap, WAIT on the wrong word or without the generation, wake-up without the
-# lock) must give a counterexample of the expected kind, so the model is shown to catch each.
+# lock, a PAUSE | WAIT that does not wake a sleeper) must give a counterexample of the expected kind, so the model is shown to catch each.
 set -u
 srcdir=${HVD_TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 model=$srcdir/tests/model/kick.pml
@@ -92,6 +92,10 @@ for way in 1 2; do
         check deadlock -DWAY=$way -DCAS_FAIL_RELOAD
         check deadlock -DWAY=$way -DWAIT_NO_GEN
         check deadlock -DWAY=$way -DWAKE_WITHOUT_LOCK
+        # PAUSE | WAIT: a WAIT request that also wakes a sleeping vCPU
+        check verified -DWAY=$way -DPAUSE_WAIT
+        check assertion -DWAY=$way -DPAUSE_WAIT -DNO_BARRIER
+        check deadlock -DWAY=$way -DPAUSE_WAIT -DWAIT_NO_WAKE
 done
 check assertion -DWAY=1 -DIE_LATE
 check assertion -DWAY=1 -DNO_IMMEDIATE_EXIT

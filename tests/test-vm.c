@@ -10,7 +10,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hv-test.h"
 #include "hvcore/vendor.h"
@@ -105,6 +107,12 @@ static bool wait_progress(struct hv_vm *vm, uint32_t i)
                 else
                         sched_yield();
         return true;
+}
+
+/* vCPU i acknowledged the current park epoch: asleep, out of guest mode, holding nothing */
+static bool vcpu_parked(struct hv_vm *vm, uint32_t i)
+{
+        return atomic_load(&vm->vcpus[i]->parked_epoch) == atomic_load(&vm->park_epoch);
 }
 
 START_TEST(test_state_strings)
@@ -214,7 +222,7 @@ START_TEST(test_transitions_and_refusals)
         ck_assert_int_eq(hv_vm_reset(vm), -EBUSY);
         /* created vCPUs are parked: the guest has not run */
         for (uint32_t i = 0; i < 2; i++) {
-                while (!atomic_load(&vm->vcpus[i]->parked))
+                while (!vcpu_parked(vm, i))
                         sched_yield();
                 ck_assert_uint_eq(raw_guest_counter(vm, i), 0);
         }
@@ -229,8 +237,17 @@ START_TEST(test_transitions_and_refusals)
         ck_assert_int_eq(hv_vm_resume(vm), 0);
         ck_assert_int_eq(hv_vm_stop(vm), 0);
         ck_assert_int_eq(hv_vm_get_state(vm), HV_VM_STATE_STOPPED);
+        /* stopped: every vCPU parked, its thread kept for a reset (only hv_vm_free ends it) */
+        uint32_t c[2];
+        for (uint32_t i = 0; i < 2; i++) {
+                ck_assert(vcpu_parked(vm, i));
+                ck_assert(!atomic_load(&vm->vcpus[i]->exited));
+                c[i] = raw_guest_counter(vm, i);
+        }
+        for (int k = 0; k < 50; k++)
+                sched_yield();
         for (uint32_t i = 0; i < 2; i++)
-                ck_assert(atomic_load(&vm->vcpus[i]->exited)); /* stop joined the threads */
+                ck_assert_uint_eq(raw_guest_counter(vm, i), c[i]);
         ck_assert_int_eq(hv_vm_start(vm), -EBUSY);
         ck_assert_int_eq(hv_vm_pause(vm), -EBUSY);
         char reason[64];
@@ -286,7 +303,7 @@ START_TEST(test_pause_resume_loop)
                 uint32_t c[2];
                 for (uint32_t i = 0; i < 2; i++) {
                         struct hv_vcpu *v = vm->vcpus[i];
-                        ck_assert(atomic_load(&v->parked));
+                        ck_assert(vcpu_parked(vm, i));
                         ck_assert_int_eq(hv_mode_of(atomic_load(&v->mode_word)), HV_OUTSIDE_GUEST_MODE);
                         c[i] = raw_guest_counter(vm, i);
                 }
@@ -447,6 +464,235 @@ START_TEST(test_failed_reset_reports_cause)
 }
 END_TEST
 
+
+/* ---- vCPU lifetimes (issue: a reset freed vCPUs under a requester that had won its CAS) */
+
+struct requester {
+        struct hv_vm *vm;
+        _Atomic bool stop;
+        _Atomic uint64_t made;
+};
+
+static void *requester_run(void *arg)
+{
+        struct requester *q = arg;
+        while (!atomic_load(&q->stop)) {
+                hv_make_all_vcpus_request(q->vm, HV_REQ_UNBLOCK);
+                atomic_fetch_add(&q->made, 1);
+        }
+        return NULL;
+}
+
+/* vCPUs live as long as the VM: a reset keeps the KVM VM, every vCPU object and its thread,
+ * so requesters racing with resets never touch freed memory (ASan) or a joined thread. */
+START_TEST(test_reset_keeps_vcpus_under_requesters)
+{
+        struct hv_vm *vm = raw_guest_vm_new(&raw_guest_spin, 2, 2, NULL, NULL);
+        ck_assert_ptr_nonnull(vm);
+        ck_assert_int_eq(hv_vm_start(vm), 0);
+        struct hv_vcpu *before[2] = { vm->vcpus[0], vm->vcpus[1] };
+        int fds[2] = { vm->vcpus[0]->fd, vm->vcpus[1]->fd }, vm_fd = vm->vm_fd;
+        pthread_t threads[2] = { vm->vcpus[0]->thread, vm->vcpus[1]->thread };
+        struct requester q = { .vm = vm };
+        pthread_t t;
+        ck_assert_int_eq(pthread_create(&t, NULL, requester_run, &q), 0);
+        for (int i = 0; i < 30; i++) {
+                ck_assert_int_eq(hv_vm_reset(vm), 0);
+                ck_assert_int_eq(hv_vm_get_state(vm), HV_VM_STATE_RUNNING);
+        }
+        ck_assert(wait_progress(vm, 0) && wait_progress(vm, 1));
+        atomic_store(&q.stop, true);
+        pthread_join(t, NULL);
+        ck_assert_uint_gt(atomic_load(&q.made), 0);
+        ck_assert_int_eq(vm->vm_fd, vm_fd);
+        for (uint32_t i = 0; i < 2; i++) {
+                ck_assert_ptr_eq(vm->vcpus[i], before[i]);
+                ck_assert_int_eq(vm->vcpus[i]->fd, fds[i]);
+                ck_assert(pthread_equal(vm->vcpus[i]->thread, threads[i]));
+        }
+        vm = hv_vm_free(vm);
+}
+END_TEST
+
+/* A reset puts every vCPU back to its power-on registers before the guest is set up again:
+ * a register the guest dirtied is back to KVM's reset value. */
+START_TEST(test_reset_restores_power_on_registers)
+{
+        struct hv_vm *vm = raw_guest_vm_new(&raw_guest_spin, 1, 2, NULL, NULL);
+        ck_assert_ptr_nonnull(vm);
+        ck_assert_int_eq(hv_vm_start(vm), 0);
+        ck_assert(wait_progress(vm, 0));
+        ck_assert_int_eq(hv_vm_pause(vm), 0);
+        /* raw_guest_setup_vcpu edits the special registers it finds: cr2 would survive */
+        struct kvm_sregs sregs;
+        ck_assert_int_eq(ioctl(vm->vcpus[0]->fd, KVM_GET_SREGS, &sregs), 0);
+        sregs.cr2 = 0xdeadb000;
+        ck_assert_int_eq(ioctl(vm->vcpus[0]->fd, KVM_SET_SREGS, &sregs), 0);
+        ck_assert_int_eq(hv_vm_reset(vm), 0);
+        ck_assert(wait_progress(vm, 0));
+        ck_assert_int_eq(hv_vm_pause(vm), 0);
+        ck_assert_int_eq(ioctl(vm->vcpus[0]->fd, KVM_GET_SREGS, &sregs), 0);
+        ck_assert_uint_eq(sregs.cr2, 0);
+        vm = hv_vm_free(vm);
+}
+END_TEST
+
+/* ---- pause means parked */
+
+/* After hv_vm_pause returns, every vCPU acknowledged this pause and holds no vcpu->mutex
+ * (a stale "parked" from the previous pause once let it report PAUSED too early). */
+START_TEST(test_paused_vcpus_hold_nothing)
+{
+        struct hv_vm *vm = raw_guest_vm_new(&raw_guest_spin, 2, 2, NULL, NULL);
+        ck_assert_ptr_nonnull(vm);
+        ck_assert_int_eq(hv_vm_start(vm), 0);
+        for (int cycle = 0; cycle < 300; cycle++) {
+                ck_assert_int_eq(hv_vm_pause(vm), 0);
+                for (uint32_t i = 0; i < 2; i++) {
+                        ck_assert(vcpu_parked(vm, i));
+                        ck_assert_msg(hv_mutex_trylock(&vm->vcpus[i]->mutex), "cycle %d: vCPU %u holds its mutex",
+                                      cycle, i);
+                        hv_mutex_unlock(&vm->vcpus[i]->mutex);
+                }
+                ck_assert_int_eq(hv_vm_resume(vm), 0);
+        }
+        vm = hv_vm_free(vm);
+}
+END_TEST
+
+static void stall_once(struct hv_vm *vm, struct hv_vcpu *vcpu, void *opaque)
+{
+        _Atomic int *stall = opaque;
+        if (atomic_exchange(stall, 0))
+                sleep(7); /* longer than hvcore's 5 s bound for parking */
+}
+
+/* A vCPU that does not park in time is an error the caller sees, and the VM is dead with
+ * the reason: the VM is never left running behind a failed pause. */
+START_TEST(test_pause_timeout_is_an_error)
+{
+        _Atomic int stall = 0;
+        struct hv_vm *vm = raw_guest_vm_new_hooked(&raw_guest_spin, 1, 2, NULL, NULL, stall_once, NULL, &stall);
+        ck_assert_ptr_nonnull(vm);
+        ck_assert_int_eq(hv_vm_start(vm), 0);
+        ck_assert(wait_progress(vm, 0));
+        atomic_store(&stall, 1);
+        ck_assert_int_eq(hv_vm_pause(vm), -ETIMEDOUT);
+        ck_assert_int_eq(hv_vm_get_state(vm), HV_VM_STATE_CRASHED);
+        char reason[128];
+        hv_vm_get_state_reason(vm, reason, sizeof(reason));
+        ck_assert_str_eq(reason, "vcpu 0 did not park within 5 s");
+        vm = hv_vm_free(vm); /* the stalled thread parks after its sleep; then it is joined */
+}
+END_TEST
+
+/* ---- a PIO exit is completed before the vCPU parks */
+
+struct in_port {
+        struct hv_vm *vm;
+        _Atomic int reads;
+};
+
+static int in_port_read(void *opaque, uint64_t offset, uint8_t *data, uint32_t len)
+{
+        struct in_port *p = opaque;
+        /* hold the exit until a pause is under way, so the vCPU parks right after it */
+        if (atomic_fetch_add(&p->reads, 1) == 0)
+                while (atomic_load(&p->vm->run_target) == HV_RUN_GO)
+                        sched_yield();
+        memset(data, 0x5a, len);
+        return 0;
+}
+
+static int in_port_write(void *opaque, uint64_t offset, const uint8_t *data, uint32_t len)
+{
+        return 0;
+}
+
+static const struct hv_io_ops in_port_ops = { .read = in_port_read, .write = in_port_write };
+
+static void *pause_thread(void *arg)
+{
+        return (void *)(intptr_t)hv_vm_pause(arg);
+}
+
+/* mov edx, 0x510; in al, dx; jmp $ */
+static const uint8_t in_code[] = { 0xba, 0x10, 0x05, 0, 0, 0xec, 0xeb, 0xfe };
+static const struct raw_guest guest_in = { in_code, sizeof(in_code), { 0 } };
+
+START_TEST(test_pio_in_completes_before_park)
+{
+        struct hv_vm *vm = raw_guest_vm_new(&guest_in, 1, 2, NULL, NULL);
+        ck_assert_ptr_nonnull(vm);
+        struct in_port port = { .vm = vm };
+        ck_assert_int_eq(hv_bus_register(vm, HV_BUS_PIO, 0x510, 1, &in_port_ops, &port), 0);
+        ck_assert_int_eq(hv_vm_start(vm), 0);
+        while (atomic_load(&port.reads) == 0)
+                sched_yield();
+        pthread_t t;
+        void *ret;
+        ck_assert_int_eq(pthread_create(&t, NULL, pause_thread, vm), 0);
+        pthread_join(t, &ret);
+        ck_assert_int_eq((intptr_t)ret, 0);
+        struct kvm_regs regs;
+        ck_assert_int_eq(ioctl(vm->vcpus[0]->fd, KVM_GET_REGS, &regs), 0);
+        ck_assert_msg((regs.rax & 0xff) == 0x5a, "the IN's data reached al before parking (rax 0x%llx)",
+                      (unsigned long long)regs.rax);
+        ck_assert_uint_eq(regs.rip, RAW_CODE_GPA + 6); /* past the IN, at the jmp */
+        vm = hv_vm_free(vm);
+}
+END_TEST
+
+/* ---- requests nobody handles */
+
+START_TEST(test_unknown_request_kills_vm)
+{
+        struct hv_vm *vm = raw_guest_vm_new(&raw_guest_spin, 1, 2, NULL, NULL);
+        ck_assert_ptr_nonnull(vm);
+        ck_assert_int_eq(hv_vm_start(vm), 0);
+        hv_make_request_and_kick(HV_REQUEST_ARCH_BASE + 32, vm->vcpus[0]);
+        ck_assert(wait_state(vm, HV_VM_STATE_CRASHED));
+        char reason[128];
+        hv_vm_get_state_reason(vm, reason, sizeof(reason));
+        ck_assert_str_eq(reason, "vcpu 0: unknown request bits 0x10000000000 (a bug in hvd)");
+        vm = hv_vm_free(vm);
+}
+END_TEST
+
+static void block_once(struct hv_vm *vm, struct hv_vcpu *vcpu, void *opaque)
+{
+        _Atomic int *stall = opaque;
+        if (atomic_exchange(stall, 0))
+                for (;;)
+                        pause(); /* a vCPU thread that never comes back */
+}
+
+static void free_with_stuck_vcpu(void *arg)
+{
+        _Atomic int stall = 0;
+        struct hv_vm *vm = raw_guest_vm_new_hooked(&raw_guest_spin, 1, 2, NULL, NULL, block_once, NULL, &stall);
+        if (!vm || hv_vm_start(vm) < 0)
+                _exit(3);
+        atomic_store(&stall, 1);
+        hv_make_request_and_kick(HV_REQ_UNBLOCK, vm->vcpus[0]);
+        while (atomic_load(&stall))
+                sched_yield();
+        hv_vm_free(vm); /* bounded: gives up on the stuck thread */
+        _exit(0);
+}
+
+/* hv_vm_free waits a bounded time for a vCPU thread, then says which one is stuck. */
+START_TEST(test_free_bounded_with_stuck_vcpu)
+{
+        int status;
+        char *err = NULL;
+        ck_assert_int_eq(hv_test_run_child(free_with_stuck_vcpu, NULL, &status, &err), 0);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d, stderr: %s", status, err);
+        ck_assert_msg(strstr(err, "vcpu 0 did not leave its loop within 5 s"), "stderr: %s", err);
+        free(err);
+}
+END_TEST
+
 /* ---- the PVH test guests through the public API (what hvd does) */
 
 static struct hv_vm *guest_vm_new(const char *guest, const char *cmdline, uint32_t vcpus, struct events *e)
@@ -601,6 +847,13 @@ static Suite *vm_suite(void)
         tcase_add_test(tc, test_serial_output);
         tcase_add_test(tc, test_reset_zeroes_ram_and_runs_again);
         tcase_add_test(tc, test_failed_reset_reports_cause);
+        tcase_add_test(tc, test_reset_keeps_vcpus_under_requesters);
+        tcase_add_test(tc, test_reset_restores_power_on_registers);
+        tcase_add_test(tc, test_paused_vcpus_hold_nothing);
+        tcase_add_test(tc, test_pause_timeout_is_an_error);
+        tcase_add_test(tc, test_pio_in_completes_before_park);
+        tcase_add_test(tc, test_unknown_request_kills_vm);
+        tcase_add_test(tc, test_free_bounded_with_stuck_vcpu);
         suite_add_tcase(s, tc);
         tc = tcase_create("guests");
         tcase_set_timeout(tc, 120);

@@ -10,7 +10,9 @@
  * vCPU has left the guest entry it was in (past its V6 check) when the request was made.
  *
  * Requester 0 makes a WAIT | NO_WAKEUP request (as MEMSLOT_RELOAD and TLB_FLUSH are),
- * requester 1 a plain one. Left out: NO_ACTION (makes no request), the futex wakes of mode
+ * requester 1 a plain one. With PAUSE_WAIT, requester 0 makes a WAIT request that also wakes
+ * (PAUSE | WAIT: R2, and R5 only when it did not wake a sleeper) and requester 1 a
+ * NO_WAKEUP one, so the vCPU asleep on its wait queue depends on requester 0's wake. Left out: NO_ACTION (makes no request), the futex wakes of mode
  * waiters (their waits have a timeout; here a waiter just blocks until the word changes).
  *
  * Switches (spin -D...):
@@ -30,6 +32,8 @@
  *   NO_IMMEDIATE_EXIT (WAY=1) the kick is the signal alone
  *   SIGNAL_BEFORE_IE  (WAY=1) pthread_kill before storing immediate_exit = 1
  *   SIG_UNBLOCKED     (WAY=2) the kick signal is not blocked outside KVM_RUN
+ *   WAIT_NO_WAKE      (with PAUSE_WAIT) WAIT taken as NO_WAKEUP: R2 skipped, so a vCPU asleep
+ *                     on its wait queue is never woken by a PAUSE | WAIT (invalid end state)
  *   WAKE_WITHOUT_LOCK R2: the broadcast is sent without taking wq_lock (a lost wake-up:
  *                     shows up as an invalid end state, the vCPU asleep with a request)
  *   WAIT_NO_GEN       R5 waits for OUTSIDE_GUEST_MODE only, not for a new generation: it can
@@ -65,6 +69,12 @@
 #define ITER 3  /* vCPU run-loop iterations */
 #endif
 #define NKICK 2 /* requesters running hv_make_request + hv_vcpu_kick concurrently */
+/* the requester whose request wakes a sleeping vCPU (R2); requester 0 always WAITs (R5) */
+#ifdef PAUSE_WAIT
+#define WAKER 0
+#else
+#define WAKER 1
+#endif
 
 /* mode(vcpu->mode_word) */
 #define OUTSIDE_GUEST_MODE 0
@@ -81,7 +91,7 @@ bit wq_lock;         /* vcpu->wq_lock held */
 bit wq_asleep;       /* the vCPU is in pthread_cond_wait(&vcpu->wq_cond) */
 bit in_guest;        /* ghost: KVM_RUN is running guest code */
 byte kicking;        /* ghost: requesters between R1 and their return */
-bit to_wake = 1;     /* ghost: requester 1 (the one that wakes) has not done R1 yet */
+bit to_wake = 1;     /* ghost: requester WAKER (the one that wakes) has not done R1 yet */
 byte committed;      /* ghost: gen of the entry V is in past its V6 check; 0 when none */
 
 /* The vCPU thread's store buffer, for its stores to mode_word (V4, V6, V8), and the
@@ -229,7 +239,8 @@ next:           skip /* V9, then V1 */
         od
 }
 
-/* hv_make_request() + hv_vcpu_kick() by requester `me`: 0 with WAIT | NO_WAKEUP, 1 plain. */
+/* hv_make_request() + hv_vcpu_kick() by requester `me`: 0 with WAIT | NO_WAKEUP, 1 plain
+ * (with PAUSE_WAIT: 0 with WAIT, 1 with NO_WAKEUP). */
 proctype kicker(byte me)
 {
         byte wmode = OUTSIDE_GUEST_MODE, wgen, pre;
@@ -240,7 +251,7 @@ proctype kicker(byte me)
                 kicking++;
                 pre = committed;
                 if
-                :: me == 1 -> to_wake = 0
+                :: me == WAKER -> to_wake = 0
                 :: else
                 fi;
 #ifdef NO_KICKER_BARRIER
@@ -250,7 +261,8 @@ proctype kicker(byte me)
 #endif
         }
         if /* R2 (not with NO_WAKEUP): a sleeping vCPU is outside guest mode: wake it, return */
-        :: me == 1 && wq_waiting ->
+#ifndef WAIT_NO_WAKE
+        :: me == WAKER && wq_waiting ->
 #ifndef WAKE_WITHOUT_LOCK
                 atomic { !wq_lock -> wq_lock = 1 };
                 wq_asleep = 0;
@@ -259,6 +271,7 @@ proctype kicker(byte me)
                 wq_asleep = 0;
 #endif
                 goto done
+#endif
         :: else
         fi;
         /* R3: fence (drains nothing here unless NO_KICKER_BARRIER, which removes it) */
@@ -302,6 +315,8 @@ done:
 #elif !defined(WAIT_SKIPPED)
                 (gen != wgen || mode == OUTSIDE_GUEST_MODE);
 #endif
+                assert(pre == 0 || committed != pre)
+        :: me == 0 && wmode == OUTSIDE_GUEST_MODE -> /* R4 saw it outside, or R2 woke it */
                 assert(pre == 0 || committed != pre)
         :: else
         fi

@@ -192,17 +192,6 @@ void *hv_gpa_to_hva(struct hv_vm *vm, uint64_t gpa, uint64_t len)
         return s->host + (gpa - s->gpa);
 }
 
-int hv_memslots_register_all(struct hv_vm *vm)
-{
-        hv_mutex_lock(&vm->slots_lock);
-        int r = 0;
-        const struct hv_memslots *cur = atomic_load_explicit(&vm->memslots, memory_order_relaxed);
-        for (uint32_t i = 0; cur && i < cur->n && r >= 0; i++)
-                r = kvm_set_region(vm, &cur->slots[i], false);
-        hv_mutex_unlock(&vm->slots_lock);
-        return r;
-}
-
 void hv_memslots_free_all(struct hv_vm *vm)
 {
         free(atomic_exchange(&vm->memslots, NULL));

@@ -40,7 +40,5 @@ const struct hv_memslot *hv_memslot_find(const struct hv_memslots *slots, uint64
 /* Host address of [gpa, gpa+len) if it lies inside one valid slot, else NULL. */
 void *hv_gpa_to_hva(struct hv_vm *vm, uint64_t gpa, uint64_t len);
 
-/* Registers every published slot with KVM again (a new VM fd after a reset). */
-int hv_memslots_register_all(struct hv_vm *vm);
 /* Frees the array at VM teardown (no readers left). */
 void hv_memslots_free_all(struct hv_vm *vm);

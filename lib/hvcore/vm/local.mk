@@ -7,4 +7,6 @@ lib_hvcore_libhvcore_internal_la_SOURCES += \
 	lib/hvcore/vm/request.c \
 	lib/hvcore/vm/request.h \
 	lib/hvcore/vm/vm-serial.c \
+	lib/hvcore/vm/power-on.c \
+	lib/hvcore/vm/power-on.h \
 	lib/hvcore/vm/vm-serial.h

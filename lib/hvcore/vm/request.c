@@ -14,14 +14,18 @@
  *
  * vCPU thread V (vcpu.c, one iteration of the run loop):
  *   V1  handle requests: for each bit b, if test(b): clear(b) (acq_rel RMW) + acquire fence
- *       (smp_rmb of kvm_check_request), then act (STOP/VM_DEAD leave the loop).
- *   V2  if the VM's run target is not RUN: park = { parked := 1; while (target != RUN)
- *       { block; handle requests as in V1 (STOP/VM_DEAD leave the loop) }; parked := 0 },
- *       goto V1, where
+ *       (smp_rmb of kvm_check_request), then act (STOP, from hv_vm_free only, leaves the
+ *       loop; an unknown bit crashes the VM).
+ *   V2  if the VM's run target is not RUN: complete a pending PIO/MMIO (KVM_RUN with
+ *       immediate_exit = 1), drop vcpu->mutex, then park = { loop: e := park_epoch;
+ *       if target == RUN break; parked_epoch := e; notify; block; handle requests as in V1
+ *       (under vcpu->mutex) }, goto V1, where
  *       block = { lock wq; wq_waiting := 1; while (requests == 0) cond_wait; wq_waiting := 0;
  *                 unlock wq }.
- *       (vcpu->mutex is dropped while parked; the controller stores the target before making
- *       its request, so a vCPU that read a stale RUN target still meets the request at V6.)
+ *       (the controller stores epoch+1 and PARK before making its request, so a vCPU that
+ *       read a stale epoch or a stale RUN target still meets the request: in block, or at
+ *       V6. A controller waiting for parked_epoch == its epoch therefore knows each vCPU is
+ *       asleep or about to be, out of guest mode and without vcpu->mutex.)
  *   V3  run->immediate_exit := 0                          (relaxed)
  *   V4  mode_word := (gen+1) << 2 | IN_GUEST_MODE        (gen := gen+1)
  *   V5  fence                                             (smp_mb of the Dekker pattern)
@@ -68,7 +72,10 @@
  * =======================================================================================
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <linux/futex.h>
 #include <linux/kvm.h>
 #include <signal.h>
@@ -81,9 +88,21 @@
 #include "vm/vcpu.h"
 #include "vm/vm-internal.h"
 
+/* A request number beyond the bitmap is a programming error: report it where it was made
+ * rather than let it alias another request (64 would have become TLB_FLUSH). */
+_noreturn_ static void bad_request(unsigned req)
+{
+        fprintf(stderr, "hvcore: BUG: vCPU request %u is outside 0..%u\n", req & HV_REQUEST_MASK,
+                HV_REQUEST_NR_BITS - 1);
+        abort();
+}
+
 static inline uint64_t req_bit(unsigned req)
 {
-        return UINT64_C(1) << (req & HV_REQUEST_MASK & 63u);
+        unsigned nr = req & HV_REQUEST_MASK;
+        if (_unlikely_(nr >= HV_REQUEST_NR_BITS))
+                bad_request(req);
+        return UINT64_C(1) << nr;
 }
 
 bool hv_request_pending(struct hv_vcpu *vcpu)
@@ -210,12 +229,14 @@ bool hv_make_all_vcpus_request(struct hv_vm *vm, unsigned req)
         uint32_t seen[BATCH];
         bool any = false;
 
+        /* vm->vcpus is fixed from hv_vm_new to hv_vm_free (vm-internal.h): no lock */
         for (uint32_t base = 0; base < vm->nr_vcpus; base += BATCH) {
                 uint32_t n = MIN(vm->nr_vcpus - base, (uint32_t)BATCH);
+                struct hv_vcpu *batch[BATCH];
                 for (uint32_t i = 0; i < n; i++) {
-                        struct hv_vcpu *vcpu = vm->vcpus[base + i];
+                        struct hv_vcpu *vcpu = batch[i] = vm->vcpus[base + i];
                         seen[i] = HV_OUTSIDE_GUEST_MODE;
-                        if (!vcpu) /* not created yet, or a failed reset */
+                        if (!vcpu) /* hv_vm_new failed before creating it: no thread runs */
                                 continue;
                         hv_make_request(req, vcpu);
                         any |= kick_one(vcpu, req, &seen[i]);
@@ -223,7 +244,7 @@ bool hv_make_all_vcpus_request(struct hv_vm *vm, unsigned req)
                 if (req & HV_REQUEST_WAIT)
                         for (uint32_t i = 0; i < n; i++)
                                 if (hv_mode_of(seen[i]) != HV_OUTSIDE_GUEST_MODE)
-                                        wait_outside_guest_mode(vm->vcpus[base + i], seen[i]);
+                                        wait_outside_guest_mode(batch[i], seen[i]);
         }
         return any;
 }

@@ -9,12 +9,15 @@
 struct hv_vcpu;
 struct hv_vm;
 
-/* A request is a bit number (0..63) in the low 8 bits, flags above HV_REQUEST_MASK. */
+/* A request is a bit number (0..63) in the low 8 bits, flags above HV_REQUEST_MASK. A number
+ * of 64 or more is a bug in hvd (it would alias bit n % 64): hv_make_request aborts on it. */
 #define HV_REQUEST_MASK 0xffu
+#define HV_REQUEST_NR_BITS 64u
 #define HV_REQUEST_NO_WAKEUP (1u << 8)  /* do not wake a sleeping vCPU for it */
 #define HV_REQUEST_WAIT (1u << 9)       /* the requester waits until the vCPU left guest mode */
 #define HV_REQUEST_NO_ACTION (1u << 10) /* log no bit: only the kick (and its WAIT) */
 #define HV_REQUEST_ARCH_BASE 8          /* bits 0-7 are architecture independent */
+#define HV_REQUEST_GENERIC_BITS ((UINT64_C(1) << HV_REQUEST_ARCH_BASE) - 1)
 
 /* Architecture independent requests (bits 0-7). */
 #define HV_REQ_TLB_FLUSH (0u | HV_REQUEST_WAIT | HV_REQUEST_NO_WAKEUP)

@@ -16,6 +16,7 @@
 
 #include "devices/bus.h"
 #include "macros.h"
+#include "vm/power-on.h"
 #include "vm/request.h"
 #include "vm/vcpu.h"
 #include "vm/vm-internal.h"
@@ -81,6 +82,9 @@ int hv_vcpu_create(struct hv_vm *vm, uint32_t index, struct hv_vcpu **ret)
         r = vcpu_set_cpuid(vcpu);
         if (r < 0)
                 goto fail;
+        r = hv_vcpu_power_on_save(vcpu);
+        if (r < 0)
+                goto fail;
         *ret = vcpu;
         return 0;
 fail:
@@ -92,6 +96,7 @@ struct hv_vcpu *hv_vcpu_destroy(struct hv_vcpu *vcpu)
 {
         if (!vcpu)
                 return NULL;
+        hv_vcpu_power_on_free(vcpu);
         if (vcpu->run != MAP_FAILED)
                 munmap(vcpu->run, vcpu->run_size);
         safe_close(vcpu->fd);
@@ -108,7 +113,7 @@ static uint64_t vcpu_rip(struct hv_vcpu *vcpu)
         return ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0 ? UINT64_MAX : regs.rip;
 }
 
-/* Returns 0 to go on, or -1 when the VM crashed or stopped (the loop ends). */
+/* Crashes the VM (every vCPU parks); returns -ECANCELED, which ends the exit's handling. */
 static int vcpu_crash(struct hv_vcpu *vcpu, const char *fmt, ...) _printf_(2, 3);
 static int vcpu_crash(struct hv_vcpu *vcpu, const char *fmt, ...)
 {
@@ -120,7 +125,7 @@ static int vcpu_crash(struct hv_vcpu *vcpu, const char *fmt, ...)
         snprintf(reason, sizeof(reason), "vcpu %" PRIu32 ": %s (rip 0x%" PRIx64 ")", vcpu->index, what,
                  vcpu_rip(vcpu));
         hv_vm_crashed(vcpu->vm, reason);
-        return -1;
+        return -ECANCELED;
 }
 
 static int handle_io(struct hv_vcpu *vcpu)
@@ -137,6 +142,7 @@ static int handle_io(struct hv_vcpu *vcpu)
         for (uint32_t i = 0; i < count; i++)
                 hv_bus_dispatch(vcpu->vm, HV_BUS_PIO, run->io.port, is_write, data + (size_t)i * size, size);
         hv_srcu_read_unlock(&vcpu->vm->srcu, idx);
+        vcpu->io_pending = true;
         return 0;
 }
 
@@ -149,6 +155,7 @@ static int handle_mmio(struct hv_vcpu *vcpu)
         int idx = hv_srcu_read_lock(&vcpu->vm->srcu);
         hv_bus_dispatch(vcpu->vm, HV_BUS_MMIO, run->mmio.phys_addr, run->mmio.is_write, run->mmio.data, len);
         hv_srcu_read_unlock(&vcpu->vm->srcu, idx);
+        vcpu->io_pending = true;
         return 0;
 }
 
@@ -185,7 +192,7 @@ static int handle_exit(struct hv_vcpu *vcpu)
                 return 0;
         case KVM_EXIT_HLT:
                 hv_vm_guest_stopped(vcpu->vm, "guest halted");
-                return -1;
+                return 0;
         case KVM_EXIT_SHUTDOWN:
                 return vcpu_crash(vcpu, "triple fault");
         case KVM_EXIT_INTERNAL_ERROR:
@@ -197,10 +204,10 @@ static int handle_exit(struct hv_vcpu *vcpu)
                 switch (run->system_event.type) {
                 case KVM_SYSTEM_EVENT_SHUTDOWN:
                         hv_vm_guest_stopped(vcpu->vm, "guest shut down");
-                        return -1;
+                        return 0;
                 case KVM_SYSTEM_EVENT_RESET:
                         hv_vm_guest_stopped(vcpu->vm, "guest requested a reset");
-                        return -1;
+                        return 0;
                 default:
                         return vcpu_crash(vcpu, "guest system event %u", run->system_event.type);
                 }
@@ -209,39 +216,82 @@ static int handle_exit(struct hv_vcpu *vcpu)
         }
 }
 
-/* V1 of the protocol. Returns false when the loop must end. */
+/* V1 of the protocol, with vcpu->mutex held. Returns false when the loop must end (STOP:
+ * only hv_vm_free asks for it). Every other request ends in the loop reading run_target. */
 static bool vcpu_handle_requests(struct hv_vcpu *vcpu)
 {
         struct hv_vm *vm = vcpu->vm;
+        hv_lock_assert_held(&vcpu->mutex);
         if (vm->hooks.handle_requests)
                 vm->hooks.handle_requests(vm, vcpu, vm->hooks.request_opaque);
-        if (hv_check_request(HV_REQ_VM_DEAD, vcpu) || hv_check_request(HV_REQ_STOP, vcpu))
+        if (hv_check_request(HV_REQ_STOP, vcpu))
                 return false;
-        /* PAUSE and UNBLOCK only wake the loop; it then reads vm->run_target */
+        /* VM_DEAD, PAUSE and UNBLOCK come with a new run_target: waking the loop is all */
+        hv_check_request(HV_REQ_VM_DEAD, vcpu);
         hv_check_request(HV_REQ_PAUSE, vcpu);
         hv_check_request(HV_REQ_UNBLOCK, vcpu);
         /* KVM reloads its own memslots and flushes its own TLBs; the exit was the point */
         hv_check_request(HV_REQ_MEMSLOT_RELOAD, vcpu);
         hv_check_request(HV_REQ_TLB_FLUSH, vcpu);
         hv_check_request(HV_REQ_DIRTY_RING_HARVEST, vcpu); /* no dirty ring yet */
-        /* a bit nobody handles must not abort every entry forever (only those: clearing
-         * everything would eat a request made since the checks above) */
-        const uint64_t known = 0xffu | vm->hooks.request_bits;
-        if (atomic_load_explicit(&vcpu->requests, memory_order_relaxed) & ~known)
-                atomic_fetch_and(&vcpu->requests, known);
+        /* A bit that nothing handles is a bug in hvd: say so and kill the VM, rather than
+         * clear it silently or let it abort every entry forever. Only those bits are cleared:
+         * clearing everything would eat a request made since the checks above. */
+        const uint64_t known = HV_REQUEST_GENERIC_BITS | vm->hooks.request_bits;
+        uint64_t unknown = atomic_fetch_and(&vcpu->requests, known) & ~known;
+        if (_unlikely_(unknown != 0)) {
+                char reason[96];
+                snprintf(reason, sizeof(reason), "vcpu %" PRIu32 ": unknown request bits 0x%" PRIx64 " (a bug in hvd)",
+                         vcpu->index, unknown);
+                hv_vm_crashed(vm, reason);
+        }
         return true;
 }
 
-/* Sleeps until the VM runs again, handling requests meanwhile without leaving the parked
- * state (so a pause that saw it parked stays true). vcpu->mutex is dropped while asleep.
- * Returns false when the loop must end. */
+/* Lets KVM finish a PIO/MMIO exit before the vCPU parks: an IN's data reaches the guest's
+ * register, a split MMIO its next part, only inside KVM_RUN. immediate_exit makes KVM do
+ * that and return -EINTR without entering the guest (api.rst, KVM_RUN: "complete pending
+ * operations"), so state read or written while parked (reset, migration) is whole. */
+static void vcpu_complete_io(struct hv_vcpu *vcpu)
+{
+        /* bounded: a split MMIO needs a few rounds, never more than a handful */
+        for (int round = 0; vcpu->io_pending && round < 16; round++) {
+                vcpu->io_pending = false;
+                atomic_store_explicit((_Atomic uint8_t *)&vcpu->run->immediate_exit, 1, memory_order_relaxed);
+                int r = ioctl(vcpu->fd, KVM_RUN, 0);
+                int err = errno;
+                if (r < 0 && (err == EINTR || err == EAGAIN))
+                        return;
+                if (r < 0) {
+                        vcpu_crash(vcpu, "KVM_RUN to complete an I/O exit failed: %s", strerror(err));
+                        return;
+                }
+                if (handle_exit(vcpu) < 0)
+                        return;
+        }
+        if (vcpu->io_pending) {
+                vcpu->io_pending = false;
+                vcpu_crash(vcpu, "an I/O exit did not complete in 16 rounds");
+        }
+}
+
+/* V2: sleeps until the VM runs again, with vcpu->mutex released, handling requests in
+ * between. Before each sleep it acknowledges the park epoch it read BEFORE run_target: a
+ * controller bumps the epoch, sets PARK, then requests PAUSE, so a vCPU that read a stale
+ * epoch is woken by that request and acknowledges the new one on its next round. Returns
+ * false when the loop must end. */
 static bool vcpu_park(struct hv_vcpu *vcpu)
 {
+        struct hv_vm *vm = vcpu->vm;
         bool go_on = true;
+        vcpu_complete_io(vcpu);
         hv_mutex_unlock(&vcpu->mutex);
-        atomic_store(&vcpu->parked, true);
-        hv_vm_notify_parked(vcpu->vm);
-        while (atomic_load(&vcpu->vm->run_target) != HV_RUN_GO) {
+        for (;;) {
+                uint32_t epoch = atomic_load(&vm->park_epoch);
+                if (atomic_load(&vm->run_target) == HV_RUN_GO)
+                        break;
+                atomic_store(&vcpu->parked_epoch, epoch);
+                hv_vm_notify_parked(vm);
                 hv_vcpu_block(vcpu);
                 hv_mutex_lock(&vcpu->mutex);
                 go_on = vcpu_handle_requests(vcpu);
@@ -249,7 +299,6 @@ static bool vcpu_park(struct hv_vcpu *vcpu)
                 if (!go_on)
                         break;
         }
-        atomic_store(&vcpu->parked, false);
         hv_mutex_lock(&vcpu->mutex);
         return go_on;
 }
@@ -289,10 +338,10 @@ static void *vcpu_thread(void *arg)
                                 continue;
                         }
                         vcpu_crash(vcpu, "KVM_RUN failed: %s", strerror(err));
-                        break;
+                        continue; /* the crash parked the VM */
                 }
-                if (handle_exit(vcpu) < 0)
-                        break;
+                /* a guest stop or crash set run_target to PARK: the loop parks next */
+                (void)handle_exit(vcpu);
         }
         hv_mutex_unlock(&vcpu->mutex);
         atomic_store(&vcpu->exited, true);
@@ -306,7 +355,7 @@ int hv_vcpu_start_thread(struct hv_vcpu *vcpu)
         if (r < 0)
                 return r;
         atomic_store(&vcpu->exited, false);
-        atomic_store(&vcpu->parked, false);
+        atomic_store(&vcpu->parked_epoch, UINT32_MAX); /* acknowledges no epoch yet */
         /* the thread starts with every signal blocked but the kick: hvd's own signals stay
          * with its main loop */
         sigset_t all, old;

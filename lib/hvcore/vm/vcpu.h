@@ -12,6 +12,7 @@
 
 struct hv_vm;
 struct kvm_run;
+struct hv_vcpu_power_on;
 
 struct hv_vcpu {
         struct hv_vm *vm;
@@ -36,8 +37,15 @@ struct hv_vcpu {
         struct hv_mutex mutex;
         pthread_t thread;
         bool thread_started;
-        _Atomic bool parked; /* out of guest mode and asleep until the VM runs again */
-        _Atomic bool exited; /* the thread left its loop (stop, VM dead) */
+        /* The last vm->park_epoch this vCPU acknowledged: it stored it with vcpu->mutex
+         * released, out of guest mode, with no PIO/MMIO left half done, just before sleeping
+         * (vcpu_park in vcpu.c). A controller that bumped the epoch waits for every vCPU to
+         * acknowledge it; a stale "parked" from an earlier pause can never answer. */
+        _Atomic uint32_t parked_epoch;
+        _Atomic bool exited; /* the thread left its loop: only hv_vm_free asks for that */
+        bool io_pending;     /* vCPU thread only: KVM has a PIO/MMIO exit to complete */
+
+        struct hv_vcpu_power_on *power_on; /* power-on state, for a reset in place */
 
         /* Statistics and the benchmark's hook (read by other threads). */
         _Atomic uint64_t nr_exits, nr_kicks, nr_intr_exits;

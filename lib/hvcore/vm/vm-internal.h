@@ -19,13 +19,14 @@
 #include "lock/srcu.h"
 
 struct hv_vcpu;
+struct hv_vm_power_on;
 struct kvm_run;
 struct hv_serial;
 struct hv_debug_exit;
 
 /* What the vCPU threads are told to do (vm->run_target). */
 enum hv_run_target {
-        HV_RUN_PARK, /* created or paused: sleep on the wait queue */
+        HV_RUN_PARK, /* created, paused, stopped, crashed, resetting: sleep on the wait queue */
         HV_RUN_GO,   /* run the guest */
 };
 
@@ -66,9 +67,16 @@ struct hv_vm {
         struct hv_memslots *_Atomic memslots;
         struct hv_bus *_Atomic buses[_HV_BUS_MAX];
 
+        /* Created in hv_vm_new before any thread runs and freed only by hv_vm_free once every
+         * vCPU thread is joined: the array and its vCPUs never change in between (a reset is
+         * done in place), so requesters read it without a lock, as KVM's kvm_for_each_vcpu. */
         uint32_t nr_vcpus;
         struct hv_vcpu **vcpus;
+        /* Written under state_lock, read by vCPU threads without it. A controller that needs
+         * every vCPU parked bumps park_epoch with run_target = PARK, then requests PAUSE. */
         _Atomic int run_target;
+        _Atomic uint32_t park_epoch;
+        struct hv_vm_power_on *power_on; /* irqchip and PIT at power-on */
 
         /* State word and reason: changed by the controller (under vm->lock) and by vCPU
          * threads (crash, guest exit) that may not take vm->lock while holding vcpu->mutex,
@@ -78,7 +86,6 @@ struct hv_vm {
         pthread_cond_t park_cond;
         enum hv_vm_state state;
         char reason[256];
-        bool threads_running;
 
         struct hv_serial *serial;
         struct hv_debug_exit *debug_exit;

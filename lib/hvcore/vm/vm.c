@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The VM object: building it over /dev/kvm (irqchip, PIT, TSS and identity map, guest RAM in
  * a memfd as memslot 0, devices on the buses, the kernel, the vCPUs) and its lifecycle, which
- * is requests to the vCPU threads (request.c): start and resume are UNBLOCK, pause is PAUSE
- * with WAIT and then waiting until every vCPU parked, stop is STOP and a join, a crash is
- * VM_DEAD. Every wait here is bounded by a kick, none by the guest. */
+ * is requests to the vCPU threads (request.c). As in KVM, the vCPUs and their threads live as
+ * long as the VM: start and resume set run_target GO and request UNBLOCK; pause, stop, a
+ * guest stop, a crash (VM_DEAD) and a reset set PARK and wait until every vCPU acknowledged
+ * the park (vm->park_epoch); a reset is then done in place, with every vcpu->mutex held; only
+ * hv_vm_free makes the threads leave (STOP) and joins them. Every wait is bounded. */
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/kvm.h>
@@ -19,6 +21,7 @@
 #include "hvcore/kvm-host.h"
 #include "macros.h"
 #include "boot/pvh.h"
+#include "vm/power-on.h"
 #include "vm/request.h"
 #include "vm/vcpu.h"
 #include "vm/vm-internal.h"
@@ -29,7 +32,7 @@
 #define HV_TSS_ADDR 0xfffbd000u
 #define HV_IDENTITY_MAP_ADDR 0xfffbc000u
 #define HV_RAM_MAX_MIB 3072u /* below the 32-bit PCI hole, for now */
-#define HV_PARK_TIMEOUT_NS (5ull * 1000000000ull)
+#define HV_PARK_TIMEOUT_NS (5ull * 1000000000ull) /* a vCPU thread that takes longer is stuck */
 
 static const char *const state_names[_HV_VM_STATE_MAX] = {
         [HV_VM_STATE_CREATED] = "created", [HV_VM_STATE_RUNNING] = "running",
@@ -54,11 +57,21 @@ static const char *set_error(const char *fmt, ...)
         return error_buf;
 }
 
-/* Called with vm->state_lock held. */
 static void state_set_locked(struct hv_vm *vm, enum hv_vm_state s, const char *reason)
 {
+        hv_lock_assert_held(&vm->state_lock);
         vm->state = s;
         snprintf(vm->reason, sizeof(vm->reason), "%s", reason ? reason : "");
+}
+
+/* vCPUs are to sleep; returns the epoch they must acknowledge (park_wait). */
+static uint32_t park_target_locked(struct hv_vm *vm)
+{
+        hv_lock_assert_held(&vm->state_lock);
+        uint32_t epoch = atomic_load(&vm->park_epoch) + 1;
+        atomic_store(&vm->park_epoch, epoch);
+        atomic_store(&vm->run_target, HV_RUN_PARK);
+        return epoch;
 }
 
 static void state_set(struct hv_vm *vm, enum hv_vm_state s, const char *reason)
@@ -85,8 +98,8 @@ HV_EXPORT void hv_vm_get_state_reason(struct hv_vm *vm, char *buf, size_t len)
         hv_mutex_unlock(&vm->state_lock);
 }
 
-/* A vCPU thread reports a guest-caused end: the first one wins, the others are told to
- * leave their loops. Never takes vm->lock (the caller holds vcpu->mutex). */
+/* A vCPU thread reports a guest-caused end: the first one wins, and every vCPU is told to
+ * park (the threads stay for a reset). Never takes vm->lock (the caller holds vcpu->mutex). */
 static void vm_guest_event(struct hv_vm *vm, enum hv_vm_state s, unsigned req, const char *reason,
                            int32_t exit_code)
 {
@@ -94,18 +107,21 @@ static void vm_guest_event(struct hv_vm *vm, enum hv_vm_state s, unsigned req, c
         hv_mutex_lock(&vm->state_lock);
         if (vm->state == HV_VM_STATE_RUNNING || vm->state == HV_VM_STATE_PAUSED) {
                 state_set_locked(vm, s, reason);
+                (void)park_target_locked(vm);
                 vm->exit_code = exit_code;
                 first = true;
         }
         hv_mutex_unlock(&vm->state_lock);
+        if (!first)
+                return;
         hv_make_all_vcpus_request(vm, req);
-        if (first && vm->callbacks.state_changed)
+        if (vm->callbacks.state_changed)
                 vm->callbacks.state_changed(vm, s, reason, vm->userdata);
 }
 
 void hv_vm_guest_stopped(struct hv_vm *vm, const char *reason)
 {
-        vm_guest_event(vm, HV_VM_STATE_STOPPED, HV_REQ_STOP, reason, -1);
+        vm_guest_event(vm, HV_VM_STATE_STOPPED, HV_REQ_PAUSE, reason, -1);
 }
 
 void hv_vm_crashed(struct hv_vm *vm, const char *reason)
@@ -283,7 +299,8 @@ static int vm_load_kernel(struct hv_vm *vm, const char **ret_error)
         return r;
 }
 
-/* vCPU 0 at the PVH entry (the others wait for INIT/SIPI); hooks stand in for raw guests. */
+/* vCPU 0 at the PVH entry (the others wait for INIT/SIPI); hooks stand in for raw guests.
+ * Every vcpu->mutex is held (all_vcpus_lock): the vCPUs are parked. */
 static int vcpus_setup(struct hv_vm *vm, const char **ret_error)
 {
         int r;
@@ -296,15 +313,28 @@ static int vcpus_setup(struct hv_vm *vm, const char **ret_error)
         }
         if (vm->hooks.setup_vcpu)
                 for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
-                        hv_mutex_lock(&vm->vcpus[i]->mutex);
+                        hv_lock_assert_held(&vm->vcpus[i]->mutex);
                         r = vm->hooks.setup_vcpu(vm, vm->vcpus[i], vm->hooks.opaque);
-                        hv_mutex_unlock(&vm->vcpus[i]->mutex);
                         if (r < 0) {
                                 *ret_error = set_error("vCPU %" PRIu32 " setup failed: %s", i, strerror(-r));
                                 return r;
                         }
                 }
         return 0;
+}
+
+/* Every vcpu->mutex, nested under vm->lock as KVM's kvm_lock_all_vcpus does. */
+static void all_vcpus_lock(struct hv_vm *vm)
+{
+        hv_lock_assert_held(&vm->lock);
+        for (uint32_t i = 0; i < vm->nr_vcpus; i++)
+                hv_mutex_lock(&vm->vcpus[i]->mutex);
+}
+
+static void all_vcpus_unlock(struct hv_vm *vm)
+{
+        for (uint32_t i = vm->nr_vcpus; i-- > 0;)
+                hv_mutex_unlock(&vm->vcpus[i]->mutex);
 }
 
 static int vcpus_create(struct hv_vm *vm, const char **ret_error)
@@ -328,37 +358,106 @@ static int threads_start(struct hv_vm *vm, const char **ret_error)
                         return r;
                 }
         }
-        vm->threads_running = true;
         return 0;
 }
 
-/* Every vCPU leaves its loop (STOP wakes sleepers too) and is joined. */
-static void threads_stop(struct hv_vm *vm)
+static struct timespec deadline_after(uint64_t ns)
+{
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        ns += (uint64_t)t.tv_nsec;
+        t.tv_sec += (time_t)(ns / 1000000000u);
+        t.tv_nsec = (long)(ns % 1000000000u);
+        return t;
+}
+
+/* Waits (vm->state_lock held, on park_cond) until done(vm, vcpu, arg) holds for every vCPU
+ * whose thread runs, or the deadline passes: then returns -ETIMEDOUT and the first vCPU
+ * that is not done in *ret_late. Threads set their field, then broadcast park_cond under
+ * state_lock (hv_vm_notify_parked), so checking under that lock loses no wake-up. */
+static int vcpus_wait_locked(struct hv_vm *vm, bool (*done)(struct hv_vcpu *vcpu, uint32_t arg), uint32_t arg,
+                             uint32_t *ret_late)
+{
+        hv_lock_assert_held(&vm->state_lock);
+        struct timespec deadline = deadline_after(HV_PARK_TIMEOUT_NS);
+        for (;;) {
+                uint32_t late = UINT32_MAX;
+                for (uint32_t i = 0; i < vm->nr_vcpus && late == UINT32_MAX; i++)
+                        if (vm->vcpus[i] && vm->vcpus[i]->thread_started && !done(vm->vcpus[i], arg))
+                                late = i;
+                if (late == UINT32_MAX)
+                        return 0;
+                if (hv_mutex_cond_timedwait(&vm->state_lock, &vm->park_cond, &deadline) == -ETIMEDOUT) {
+                        *ret_late = late;
+                        return -ETIMEDOUT;
+                }
+        }
+}
+
+static bool vcpu_exited(struct hv_vcpu *vcpu, uint32_t unused)
+{
+        return atomic_load(&vcpu->exited);
+}
+
+static bool vcpu_parked_in(struct hv_vcpu *vcpu, uint32_t epoch)
+{
+        return atomic_load(&vcpu->parked_epoch) == epoch || atomic_load(&vcpu->exited);
+}
+
+/* A vCPU thread that does not answer within the bound: the VM is dead, and says which. */
+static void vm_stuck(struct hv_vm *vm, uint32_t late, const char *what)
+{
+        char reason[128];
+        snprintf(reason, sizeof(reason), "vcpu %" PRIu32 " did not %s within %llu s", late, what,
+                 HV_PARK_TIMEOUT_NS / 1000000000ull);
+        hv_mutex_lock(&vm->state_lock);
+        state_set_locked(vm, HV_VM_STATE_CRASHED, reason);
+        (void)park_target_locked(vm);
+        hv_mutex_unlock(&vm->state_lock);
+        hv_make_all_vcpus_request(vm, HV_REQ_VM_DEAD);
+}
+
+/* Parks every vCPU (vm->lock held) and waits until each acknowledged it: then none is in
+ * guest mode, none holds vcpu->mutex, none has a PIO/MMIO half done. -ETIMEDOUT (the VM is
+ * then dead, with the late vCPU named) if one does not park in time. */
+static int park_all(struct hv_vm *vm)
+{
+        hv_lock_assert_held(&vm->lock);
+        hv_mutex_lock(&vm->state_lock);
+        uint32_t epoch = park_target_locked(vm);
+        hv_mutex_unlock(&vm->state_lock);
+        hv_make_all_vcpus_request(vm, HV_REQ_PAUSE);
+        uint32_t late = 0;
+        hv_mutex_lock(&vm->state_lock);
+        int r = vcpus_wait_locked(vm, vcpu_parked_in, epoch, &late);
+        hv_mutex_unlock(&vm->state_lock);
+        if (r < 0)
+                vm_stuck(vm, late, "park");
+        return r;
+}
+
+/* Every vCPU thread leaves its loop and is joined (hv_vm_free only). Joins only once all
+ * have left: a vCPU thread that stops the VM kicks the others, and pthread_kill on a joined
+ * thread is undefined. -ETIMEDOUT if one does not leave in time: nothing is joined then. */
+static int threads_stop(struct hv_vm *vm)
 {
         if (!vm->vcpus)
-                return;
+                return 0;
         for (uint32_t i = 0; i < vm->nr_vcpus; i++)
                 if (vm->vcpus[i])
                         hv_make_request_and_kick(HV_REQ_STOP, vm->vcpus[i]);
-        /* Join only once every thread has left its loop: a vCPU thread that stops the VM
-         * (debug exit, crash) kicks the others, and pthread_kill on a thread that has already
-         * been joined is undefined. Each thread sets `exited`, then broadcasts park_cond under
-         * state_lock, so checking under that lock loses no wake-up. */
+        uint32_t late = 0;
         hv_mutex_lock(&vm->state_lock);
-        for (;;) {
-                bool all_out = true;
-                for (uint32_t i = 0; i < vm->nr_vcpus; i++)
-                        if (vm->vcpus[i] && vm->vcpus[i]->thread_started && !atomic_load(&vm->vcpus[i]->exited))
-                                all_out = false;
-                if (all_out)
-                        break;
-                hv_mutex_cond_wait(&vm->state_lock, &vm->park_cond);
-        }
+        int r = vcpus_wait_locked(vm, vcpu_exited, 0, &late);
         hv_mutex_unlock(&vm->state_lock);
+        if (r < 0) {
+                vm_stuck(vm, late, "leave its loop");
+                return r;
+        }
         for (uint32_t i = 0; i < vm->nr_vcpus; i++)
                 if (vm->vcpus[i])
                         hv_vcpu_join(vm->vcpus[i]);
-        vm->threads_running = false;
+        return 0;
 }
 
 static void vcpus_destroy(struct hv_vm *vm)
@@ -367,32 +466,24 @@ static void vcpus_destroy(struct hv_vm *vm)
                 vm->vcpus[i] = hv_vcpu_destroy(vm->vcpus[i]);
 }
 
-/* The KVM side and what lives in guest RAM, first time (fresh RAM, devices) or after a
- * reset (same RAM memfd zeroed, memslots registered again). vCPU threads start parked. */
-static int vm_build(struct hv_vm *vm, bool first, const char **err)
+/* The KVM VM and what lives in guest RAM: RAM, irqchip and PIT (their power-on state saved),
+ * the kernel, the vCPUs (each saves its own), the devices; vCPU threads start parked. */
+static int vm_build(struct hv_vm *vm, const char **err)
 {
         struct vm_job pit;
         int r = kvm_vm_create(vm, err);
         if (r < 0)
                 return r;
-        if (first) {
-                r = hv_guest_ram_new(vm->name, vm->config.memory_mib << 20, &vm->ram);
-                if (r < 0) {
-                        *err = set_error("cannot allocate %" PRIu64 " MiB of guest RAM: %s", vm->config.memory_mib,
-                                         strerror(-r));
-                        return r;
-                }
-        } else {
-                r = hv_guest_ram_discard(&vm->ram);
-                if (r < 0) {
-                        *err = set_error("cannot clear guest RAM: %s", strerror(-r));
-                        return r;
-                }
+        r = hv_guest_ram_new(vm->name, vm->config.memory_mib << 20, &vm->ram);
+        if (r < 0) {
+                *err = set_error("cannot allocate %" PRIu64 " MiB of guest RAM: %s", vm->config.memory_mib,
+                                 strerror(-r));
+                return r;
         }
         /* Guest RAM goes into the VM before the irqchip exists: measured on kvm_pvm here, a
          * VM's first KVM_SET_USER_MEMORY_REGION takes ~7.6 ms once KVM_CREATE_IRQCHIP has run
          * and 0.05 ms before it (the bulk of bench-boot's first-byte time before this order). */
-        r = first ? hv_memslot_set(vm, 0, 0, vm->ram.size, vm->ram.host, 0) : hv_memslots_register_all(vm);
+        r = hv_memslot_set(vm, 0, 0, vm->ram.size, vm->ram.host, 0);
         if (r < 0) {
                 *err = set_error("cannot map guest RAM into the VM: %s", strerror(-r));
                 return r;
@@ -406,14 +497,25 @@ static int vm_build(struct hv_vm *vm, bool first, const char **err)
         r = vm_load_kernel(vm, err);
         if (r >= 0)
                 r = vcpus_create(vm, err);
-        if (r >= 0)
+        if (r >= 0) {
+                /* no thread runs yet, but the hooks are promised vcpu->mutex */
+                hv_mutex_lock(&vm->lock);
+                all_vcpus_lock(vm);
                 r = vcpus_setup(vm, err);
+                all_vcpus_unlock(vm);
+                hv_mutex_unlock(&vm->lock);
+        }
         int k = vm_job_join(&pit);
         if (k < 0 && r >= 0) {
                 *err = set_error("KVM_CREATE_PIT2 failed: %s", strerror(-k));
                 r = k;
         }
-        if (r >= 0 && first) {
+        if (r >= 0) {
+                r = hv_vm_power_on_save(vm);
+                if (r < 0)
+                        *err = set_error("cannot save the irqchip and PIT power-on state: %s", strerror(-r));
+        }
+        if (r >= 0) {
                 r = hv_vm_serial_attach(vm);
                 if (r >= 0)
                         r = debug_exit_attach(vm);
@@ -540,7 +642,7 @@ int hv_vm_new_with_hooks(const struct hv_vm_config *config, const struct hv_vm_c
         }
         vm->run_size = (size_t)r;
 
-        r = vm_build(vm, true, err);
+        r = vm_build(vm, err);
         if (r < 0)
                 goto fail;
         *ret_vm = vm;
@@ -564,11 +666,19 @@ HV_EXPORT struct hv_vm *hv_vm_free(struct hv_vm *vm)
 {
         if (!vm)
                 return NULL;
-        threads_stop(vm);
+        if (threads_stop(vm) < 0) {
+                /* A vCPU thread that never left its loop may still use all of this: leak it
+                 * rather than free memory under a running thread. */
+                char reason[256];
+                hv_vm_get_state_reason(vm, reason, sizeof(reason));
+                fprintf(stderr, "hvcore: VM %s not freed: %s\n", vm->name, reason);
+                return NULL;
+        }
         vcpus_destroy(vm);
         free(vm->vcpus);
         hv_vm_serial_detach(vm);
         vm->debug_exit = hv_debug_exit_free(vm->debug_exit);
+        hv_vm_power_on_free(vm);
         safe_close(vm->vm_fd);
         safe_close(vm->kvm_fd);
         hv_memslots_free_all(vm);
@@ -592,34 +702,31 @@ HV_EXPORT struct hv_vm *hv_vm_free(struct hv_vm *vm)
 
 /* ---- lifecycle (controller thread, vm->lock held) */
 
-static void run_all(struct hv_vm *vm)
+/* from -> RUNNING (and the vCPUs run), or -EBUSY in any other state; from any state if
+ * `from` is _HV_VM_STATE_INVALID */
+static int run_from(struct hv_vm *vm, enum hv_vm_state from, const char *reason)
 {
-        atomic_store(&vm->run_target, HV_RUN_GO);
-        hv_make_all_vcpus_request(vm, HV_REQ_UNBLOCK);
+        hv_lock_assert_held(&vm->lock);
+        int r = 0;
+        hv_mutex_lock(&vm->state_lock);
+        if (from != _HV_VM_STATE_INVALID && vm->state != from)
+                r = -EBUSY;
+        else {
+                state_set_locked(vm, HV_VM_STATE_RUNNING, reason);
+                atomic_store(&vm->run_target, HV_RUN_GO);
+        }
+        hv_mutex_unlock(&vm->state_lock);
+        if (r >= 0)
+                hv_make_all_vcpus_request(vm, HV_REQ_UNBLOCK);
+        return r;
 }
 
 HV_EXPORT int hv_vm_start(struct hv_vm *vm)
 {
-        int r = 0;
         hv_mutex_lock(&vm->lock);
-        hv_mutex_lock(&vm->state_lock);
-        if (vm->state != HV_VM_STATE_CREATED)
-                r = -EBUSY;
-        else
-                state_set_locked(vm, HV_VM_STATE_RUNNING, "started");
-        hv_mutex_unlock(&vm->state_lock);
-        if (r >= 0)
-                run_all(vm);
+        int r = run_from(vm, HV_VM_STATE_CREATED, "started");
         hv_mutex_unlock(&vm->lock);
         return r;
-}
-
-static bool all_parked(struct hv_vm *vm)
-{
-        for (uint32_t i = 0; i < vm->nr_vcpus; i++)
-                if (!atomic_load(&vm->vcpus[i]->parked) && !atomic_load(&vm->vcpus[i]->exited))
-                        return false;
-        return true;
 }
 
 HV_EXPORT int hv_vm_pause(struct hv_vm *vm)
@@ -630,27 +737,17 @@ HV_EXPORT int hv_vm_pause(struct hv_vm *vm)
                 r = -EBUSY;
                 goto out;
         }
-        atomic_store(&vm->run_target, HV_RUN_PARK);
-        /* every vCPU out of guest mode (WAIT), then each reaches its wait queue */
-        hv_make_all_vcpus_request(vm, HV_REQ_PAUSE | HV_REQUEST_WAIT);
-        struct timespec deadline;
-        clock_gettime(CLOCK_MONOTONIC, &deadline);
-        uint64_t ns = (uint64_t)deadline.tv_nsec + HV_PARK_TIMEOUT_NS;
-        deadline.tv_sec += (time_t)(ns / 1000000000u);
-        deadline.tv_nsec = (long)(ns % 1000000000u);
+        /* Only the controller moves RUNNING away while it holds vm->lock, but a guest event
+         * may: then the vCPUs parked for it, and pause reports -EBUSY. */
+        r = park_all(vm);
+        if (r < 0)
+                goto out;
         hv_mutex_lock(&vm->state_lock);
-        while (!all_parked(vm) && r == 0)
-                if (hv_mutex_cond_timedwait(&vm->state_lock, &vm->park_cond, &deadline) == -ETIMEDOUT && !all_parked(vm))
-                        r = -ETIMEDOUT;
-        if (r == 0) {
-                if (vm->state == HV_VM_STATE_RUNNING)
-                        state_set_locked(vm, HV_VM_STATE_PAUSED, "paused");
-                else
-                        r = -EBUSY; /* the guest stopped or crashed meanwhile */
-        }
+        if (vm->state == HV_VM_STATE_RUNNING)
+                state_set_locked(vm, HV_VM_STATE_PAUSED, "paused");
+        else
+                r = -EBUSY; /* the guest stopped or crashed meanwhile */
         hv_mutex_unlock(&vm->state_lock);
-        if (r == -ETIMEDOUT)
-                run_all(vm); /* a vCPU stuck outside the guest (in a callback): stay running */
 out:
         hv_mutex_unlock(&vm->lock);
         return r;
@@ -658,16 +755,8 @@ out:
 
 HV_EXPORT int hv_vm_resume(struct hv_vm *vm)
 {
-        int r = 0;
         hv_mutex_lock(&vm->lock);
-        hv_mutex_lock(&vm->state_lock);
-        if (vm->state != HV_VM_STATE_PAUSED)
-                r = -EBUSY;
-        else
-                state_set_locked(vm, HV_VM_STATE_RUNNING, "resumed");
-        hv_mutex_unlock(&vm->state_lock);
-        if (r >= 0)
-                run_all(vm);
+        int r = run_from(vm, HV_VM_STATE_PAUSED, "resumed");
         hv_mutex_unlock(&vm->lock);
         return r;
 }
@@ -675,14 +764,45 @@ HV_EXPORT int hv_vm_resume(struct hv_vm *vm)
 HV_EXPORT int hv_vm_stop(struct hv_vm *vm)
 {
         hv_mutex_lock(&vm->lock);
-        atomic_store(&vm->run_target, HV_RUN_PARK);
-        threads_stop(vm);
+        int r = park_all(vm);
         hv_mutex_lock(&vm->state_lock);
         if (vm->state != HV_VM_STATE_STOPPED && vm->state != HV_VM_STATE_CRASHED)
                 state_set_locked(vm, HV_VM_STATE_STOPPED, "stopped");
         hv_mutex_unlock(&vm->state_lock);
         hv_mutex_unlock(&vm->lock);
-        return 0;
+        return r;
+}
+
+/* Power-on state back in place, with every vCPU parked and every vcpu->mutex held: vCPUs,
+ * irqchip and PIT as KVM made them, devices reset, RAM zeroed (same memfd, same memslots),
+ * the kernel loaded again. */
+static int vm_reset_in_place(struct hv_vm *vm, const char **err)
+{
+        int r;
+        for (uint32_t i = 0; i < vm->nr_vcpus; i++) {
+                r = hv_vcpu_power_on_restore(vm->vcpus[i]);
+                if (r < 0) {
+                        *err = set_error("cannot reset vCPU %" PRIu32 ": %s", i, strerror(-r));
+                        return r;
+                }
+        }
+        r = hv_vm_power_on_restore(vm);
+        if (r < 0) {
+                *err = set_error("cannot reset the irqchip and PIT: %s", strerror(-r));
+                return r;
+        }
+        r = hv_guest_ram_discard(&vm->ram);
+        if (r < 0) {
+                *err = set_error("cannot clear guest RAM: %s", strerror(-r));
+                return r;
+        }
+        vm->exit_code = -1;
+        atomic_store_explicit(&vm->reset_control, 0, memory_order_relaxed);
+        hv_vm_serial_reset(vm);
+        r = vm_load_kernel(vm, err);
+        if (r >= 0)
+                r = vcpus_setup(vm, err);
+        return r;
 }
 
 HV_EXPORT int hv_vm_reset(struct hv_vm *vm)
@@ -694,15 +814,12 @@ HV_EXPORT int hv_vm_reset(struct hv_vm *vm)
                 r = -EBUSY;
                 goto out;
         }
-        /* a fresh KVM VM over the same RAM memfd: irqchip, PIT, clocks and vCPUs reset as
-         * at power-on, memslots registered again, RAM zeroed, kernel loaded again */
-        atomic_store(&vm->run_target, HV_RUN_PARK);
-        threads_stop(vm);
-        vcpus_destroy(vm);
-        vm->vm_fd = safe_close(vm->vm_fd);
-        vm->exit_code = -1;
-        hv_vm_serial_reset(vm);
-        r = vm_build(vm, false, &err);
+        r = park_all(vm);
+        if (r < 0)
+                goto out;
+        all_vcpus_lock(vm);
+        r = vm_reset_in_place(vm, &err);
+        all_vcpus_unlock(vm);
         if (r < 0) {
                 /* err usually points into error_buf, which set_error overwrites: copy it */
                 char cause[sizeof(error_buf)];
@@ -710,8 +827,8 @@ HV_EXPORT int hv_vm_reset(struct hv_vm *vm)
                 state_set(vm, HV_VM_STATE_CRASHED, set_error("reset failed: %s", cause));
                 goto out;
         }
-        state_set(vm, HV_VM_STATE_RUNNING, "reset");
-        run_all(vm);
+        /* from whatever state the VM was in (the vCPUs are parked): running again */
+        r = run_from(vm, _HV_VM_STATE_INVALID, "reset");
 out:
         hv_mutex_unlock(&vm->lock);
         return r;
