@@ -338,8 +338,8 @@ START_TEST(test_debug_exit_stops_vm)
         ck_assert_str_eq(reason, "guest exited with code 16 (status 33)");
         ck_assert_int_eq(vm->exit_code, 33);
         for (uint32_t i = 0; i < 2; i++)
-                while (!atomic_load(&vm->vcpus[i]->exited))
-                        sched_yield(); /* both vCPUs leave their loops */
+                while (!vcpu_parked(vm, i))
+                        sched_yield(); /* both vCPUs park, their threads kept for a reset */
         pthread_mutex_lock(&e.lock);
         ck_assert_int_eq(e.changes, 1);
         ck_assert_int_eq(e.last, HV_VM_STATE_STOPPED);
@@ -382,8 +382,8 @@ static void check_crash_isolated(const struct raw_guest *g, const char *expect)
         hv_vm_get_state_reason(bad, reason, sizeof(reason));
         ck_assert_msg(strstr(reason, expect), "reason '%s' lacks '%s'", reason, expect);
         for (uint32_t i = 0; i < 2; i++)
-                while (!atomic_load(&bad->vcpus[i]->exited))
-                        sched_yield(); /* both leave their loops, after the callback */
+                while (!vcpu_parked(bad, i))
+                        sched_yield(); /* both park, after the callback */
         pthread_mutex_lock(&e.lock);
         ck_assert_int_eq(e.last, HV_VM_STATE_CRASHED);
         ck_assert_int_eq(e.changes, 1); /* two vCPUs crash, one report */

@@ -26,7 +26,7 @@ struct hv_vm;
 /* Logs nothing; guarantees the vCPU has left guest mode before the caller goes on. */
 #define HV_REQ_OUTSIDE_GUEST_MODE (3u | HV_REQUEST_NO_ACTION | HV_REQUEST_WAIT | HV_REQUEST_NO_WAKEUP)
 #define HV_REQ_PAUSE 4u
-#define HV_REQ_STOP 5u
+#define HV_REQ_STOP 5u /* leave the run loop: hv_vm_free only (threads live as long as the VM) */
 #define HV_REQ_DIRTY_RING_HARVEST 6u
 #define HV_REQ_MEMSLOT_RELOAD (7u | HV_REQUEST_WAIT | HV_REQUEST_NO_WAKEUP)
 /* x86 requests start at HV_REQUEST_ARCH_BASE (none yet). */

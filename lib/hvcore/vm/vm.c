@@ -155,7 +155,7 @@ static void debug_exit_exit(void *opaque, uint32_t code)
         char reason[80];
         snprintf(reason, sizeof(reason), "guest exited with code %" PRIu32 " (status %" PRIu32 ")", code, status);
         /* several vCPUs may exit at once: the first one's code is kept */
-        vm_guest_event(vm, HV_VM_STATE_STOPPED, HV_REQ_STOP, reason, (int32_t)status);
+        vm_guest_event(vm, HV_VM_STATE_STOPPED, HV_REQ_PAUSE, reason, (int32_t)status);
 }
 
 static const struct hv_debug_exit_ops debug_exit_dev_ops = { .exit = debug_exit_exit };
