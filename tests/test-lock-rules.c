@@ -315,6 +315,157 @@ START_TEST(test_same_order_two_threads_passes)
 }
 END_TEST
 
+/* Rule (lockdep-style): the observed orders never form a cycle of any length. Each order of
+ * the cycle but the last is shown by a thread of its own, which ends; then this thread takes
+ * the closing order. No two of the classes have a documented order, except where said, and no
+ * pair is ever reversed, so only the cycle search can see it. */
+struct cycle {
+        unsigned n;                      /* classes in the cycle */
+        enum hv_lock_class classes[5];   /* classes[i] before classes[i + 1], the last before the first */
+        struct any_lock locks[5];
+        unsigned edge;                   /* for the thread */
+};
+
+static void cycle_take(struct cycle *cy, unsigned e)
+{
+        struct any_lock *outer = &cy->locks[e], *inner = &cy->locks[(e + 1) % cy->n];
+        any_take(outer);
+        any_take(inner);
+        any_release(inner);
+        any_release(outer);
+}
+
+static void *cycle_thread(void *arg)
+{
+        struct cycle *cy = arg;
+        cycle_take(cy, cy->edge);
+        return NULL;
+}
+
+static void cycle_run(void *arg)
+{
+        struct cycle *cy = arg;
+        for (unsigned i = 0; i < cy->n; i++)
+                any_init(&cy->locks[i], cy->classes[i]);
+        for (cy->edge = 0; cy->edge + 1 < cy->n; cy->edge++) {
+                pthread_t t;
+                if (pthread_create(&t, NULL, cycle_thread, cy) != 0 || pthread_join(t, NULL) != 0)
+                        _exit(2);
+        }
+        cycle_take(cy, cy->n - 1);
+}
+
+static void expect_cycle(struct cycle *cy)
+{
+        int status;
+        _cleanup_free_ char *err = NULL;
+        ck_assert_int_eq(hv_test_run_child(cycle_run, cy, &status, &err), 0);
+        ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT, "status 0x%x: %s", status, err);
+        ck_assert_msg(strstr(err, "lock order (observed cycle) violated"), "%s", err);
+        enum hv_lock_class last = cy->classes[cy->n - 1], first = cy->classes[0];
+        ck_assert_msg(strstr(err, fmt("acquiring %s", NAME(first))), "%s", err);
+        ck_assert_msg(strstr(err, fmt("while holding %s", NAME(last))), "%s", err);
+        /* the cycle, closed by the order just taken */
+        char want[512] = "";
+        for (unsigned i = 0; i <= cy->n; i++)
+                snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s%s", i ? " -> " : "",
+                         NAME(cy->classes[(cy->n - 1 + i) % cy->n]));
+        ck_assert_msg(strstr(err, fmt("which closes the cycle %s", want)), "lacks \"%s\":\n%s", want, err);
+        /* every other order, by the thread that showed it, with both places */
+        for (unsigned i = 0; i + 1 < cy->n; i++)
+                ck_assert_msg(strstr(err, fmt("took %s at ", NAME(cy->classes[i + 1]))) &&
+                                      strstr(err, fmt("while holding %s taken at ", NAME(cy->classes[i]))),
+                              "order %u missing:\n%s", i, err);
+        int places = 0;
+        for (const char *p = err; (p = strstr(p, "test-lock-rules.c:")); p++)
+                places++;
+        ck_assert_int_ge(places, 2 * (int)cy->n);
+        ck_assert_msg(strstr(err, "never form a cycle"), "%s", err);
+}
+
+START_TEST(test_cycle_of_three)
+{
+        struct cycle cy = {3, {HV_LOCK_VENDOR_MODULE, HV_LOCK_VCPU, HV_LOCK_SLOTS}};
+        expect_cycle(&cy);
+}
+END_TEST
+
+/* Four, through a documented order (vendor_module_lock outside hv_usage_lock) once observed. */
+START_TEST(test_cycle_of_four)
+{
+        struct cycle cy = {4, {HV_LOCK_VENDOR_MODULE, HV_LOCK_USAGE, HV_LOCK_VCPU, HV_LOCK_SLOTS}};
+        expect_cycle(&cy);
+}
+END_TEST
+
+/* Through the SRCU read side: a lock held across hv_synchronize_srcu waits for every reader,
+ * as if it took the read side. Thread 1 synchronizes under vcpu->mutex; thread 2 takes
+ * vendor_module_lock inside a read side; this thread takes vcpu->mutex inside
+ * vendor_module_lock: each waits for the next. */
+static struct hv_srcu cyc_srcu;
+static struct hv_mutex cyc_vcpu, cyc_vendor;
+
+static void *cyc_sync_under_vcpu(void *arg)
+{
+        hv_mutex_lock(&cyc_vcpu);
+        hv_synchronize_srcu(&cyc_srcu);
+        hv_mutex_unlock(&cyc_vcpu);
+        return NULL;
+}
+
+static void *cyc_reader_takes_vendor(void *arg)
+{
+        int idx = hv_srcu_read_lock(&cyc_srcu);
+        hv_mutex_lock(&cyc_vendor);
+        hv_mutex_unlock(&cyc_vendor);
+        hv_srcu_read_unlock(&cyc_srcu, idx);
+        return NULL;
+}
+
+static void cycle_through_srcu(void *arg)
+{
+        pthread_t t;
+        hv_srcu_init(&cyc_srcu);
+        hv_mutex_init(&cyc_vcpu, HV_LOCK_VCPU);
+        hv_mutex_init(&cyc_vendor, HV_LOCK_VENDOR_MODULE);
+        if (pthread_create(&t, NULL, cyc_sync_under_vcpu, NULL) != 0 || pthread_join(t, NULL) != 0 ||
+            pthread_create(&t, NULL, cyc_reader_takes_vendor, NULL) != 0 || pthread_join(t, NULL) != 0)
+                _exit(2);
+        hv_mutex_lock(&cyc_vendor);
+        hv_mutex_lock(&cyc_vcpu);
+}
+
+START_TEST(test_cycle_through_srcu)
+{
+        EXPECT_ABORT(cycle_through_srcu, NULL, "lock order (observed cycle) violated", "acquiring vcpu->mutex",
+                     "while holding vendor_module_lock",
+                     "which closes the cycle vendor_module_lock -> vcpu->mutex -> vm->srcu -> vendor_module_lock",
+                     "called hv_synchronize_srcu at ", "while holding vcpu->mutex taken at ",
+                     "took vendor_module_lock at ", "while holding vm->srcu taken at ", "test-lock-rules.c:");
+}
+END_TEST
+
+/* A diamond is no cycle: A before B and C, both before D, and A before D. */
+START_TEST(test_diamond_passes)
+{
+        static struct cycle cy = {4, {HV_LOCK_VENDOR_MODULE, HV_LOCK_VCPU, HV_LOCK_SLOTS, HV_LOCK_VCPU_WQ}};
+        static const unsigned pairs[][2] = {{0, 1}, {0, 2}, {1, 3}, {2, 3}, {0, 3}};
+        for (unsigned i = 0; i < cy.n; i++)
+                any_init(&cy.locks[i], cy.classes[i]);
+        for (size_t i = 0; i < ARRAY_SIZE(pairs); i++) {
+                any_take(&cy.locks[pairs[i][0]]);
+                any_take(&cy.locks[pairs[i][1]]);
+                any_release(&cy.locks[pairs[i][1]]);
+                any_release(&cy.locks[pairs[i][0]]);
+        }
+        /* and all four at once, in order */
+        for (unsigned i = 0; i < cy.n; i++)
+                any_take(&cy.locks[i]);
+        for (unsigned i = cy.n; i-- > 0;)
+                any_release(&cy.locks[i]);
+}
+END_TEST
+
 /* Lockdep-style with SRCU: a reader took hv_usage_lock (undocumented against vm->srcu), so
  * hv_synchronize_srcu under hv_usage_lock could wait forever for that reader. And the other way
  * round: once synchronize ran under it, taking it inside a read side is reported. */
@@ -438,6 +589,78 @@ START_TEST(test_vcpu_nesting_under_vm_lock_passes)
         for (int i = 0; i < 4; i++)
                 hv_mutex_unlock(&vcpu[i]); /* any release order */
         hv_mutex_unlock(&vm);
+}
+END_TEST
+
+/* Every vCPU mutex of the largest VM at once under vm->lock: hvcore accepts as many vCPUs as
+ * KVM_CAP_MAX_VCPUS says (1024 on x86 hosts here, 4096 with CONFIG_MAXSMP). They count as one
+ * entry of the held stack, yet each is still known to be held, and released in any order. */
+enum { MAX_VCPUS = 4096 };
+
+START_TEST(test_vcpu_nesting_largest_vm_passes)
+{
+        static struct hv_mutex vm, other, vcpu[MAX_VCPUS];
+        hv_mutex_init(&vm, HV_LOCK_VM);
+        hv_mutex_init(&other, HV_LOCK_VCPU);
+        hv_mutex_lock(&vm);
+        for (int i = 0; i < MAX_VCPUS; i++) {
+                hv_mutex_init(&vcpu[i], HV_LOCK_VCPU);
+                hv_mutex_lock(&vcpu[i]);
+        }
+        for (int i = 0; i < MAX_VCPUS; i++)
+                hv_lock_assert_held(&vcpu[i]);
+        hv_lock_assert_not_held(&other);
+        for (int i = 0; i < MAX_VCPUS; i += 2) /* every other one first */
+                hv_mutex_unlock(&vcpu[i]);
+        for (int i = 0; i < MAX_VCPUS; i += 2)
+                hv_lock_assert_not_held(&vcpu[i]);
+        hv_lock_assert_held(&vcpu[1]);
+        for (int i = MAX_VCPUS - 1; i > 0; i -= 2)
+                hv_mutex_unlock(&vcpu[i]);
+        hv_lock_assert_not_held(&vcpu[1]);
+        hv_mutex_unlock(&vm);
+        for (int i = 0; i < MAX_VCPUS; i++)
+                hv_mutex_destroy(&vcpu[i]);
+}
+END_TEST
+
+/* A vCPU mutex of such a run is still not recursive... */
+static void vcpu_run_recursion(void *arg)
+{
+        static struct hv_mutex vm, vcpu[3];
+        hv_mutex_init(&vm, HV_LOCK_VM);
+        hv_mutex_lock(&vm);
+        for (int i = 0; i < 3; i++) {
+                hv_mutex_init(&vcpu[i], HV_LOCK_VCPU);
+                hv_mutex_lock(&vcpu[i]);
+        }
+        hv_mutex_lock(&vcpu[1]);
+}
+
+START_TEST(test_vcpu_run_recursion)
+{
+        EXPECT_ABORT(vcpu_run_recursion, NULL, "recursion violated", "acquiring vcpu->mutex",
+                     "3 locks of class vcpu->mutex, the first");
+}
+END_TEST
+
+/* ...and one released twice is still reported. */
+static void vcpu_run_unlock_twice(void *arg)
+{
+        static struct hv_mutex vm, vcpu[3];
+        hv_mutex_init(&vm, HV_LOCK_VM);
+        hv_mutex_lock(&vm);
+        for (int i = 0; i < 3; i++) {
+                hv_mutex_init(&vcpu[i], HV_LOCK_VCPU);
+                hv_mutex_lock(&vcpu[i]);
+        }
+        hv_mutex_unlock(&vcpu[1]);
+        hv_mutex_unlock(&vcpu[1]);
+}
+
+START_TEST(test_vcpu_run_unlock_twice)
+{
+        EXPECT_ABORT(vcpu_run_unlock_twice, NULL, "unlock violated", "releasing vcpu->mutex");
 }
 END_TEST
 
@@ -636,6 +859,10 @@ static Suite *lock_rules_suite(void)
         tcase_add_loop_test(tc, test_leaf, 0, n_leaves);
         tcase_add_test(tc, test_inversion_other_thread);
         tcase_add_test(tc, test_same_order_two_threads_passes);
+        tcase_add_test(tc, test_cycle_of_three);
+        tcase_add_test(tc, test_cycle_of_four);
+        tcase_add_test(tc, test_cycle_through_srcu);
+        tcase_add_test(tc, test_diamond_passes);
         tcase_add_test(tc, test_inversion_srcu_reader_then_synchronize);
         tcase_add_test(tc, test_inversion_srcu_synchronize_then_reader);
         tcase_add_test(tc, test_recursion);
@@ -643,6 +870,9 @@ static Suite *lock_rules_suite(void)
         tcase_add_test(tc, test_same_class);
         tcase_add_test(tc, test_vcpu_nesting_without_vm_lock);
         tcase_add_test(tc, test_vcpu_nesting_under_vm_lock_passes);
+        tcase_add_test(tc, test_vcpu_nesting_largest_vm_passes);
+        tcase_add_test(tc, test_vcpu_run_recursion);
+        tcase_add_test(tc, test_vcpu_run_unlock_twice);
         tcase_add_test(tc, test_unlock_not_held);
         tcase_add_test(tc, test_unlock_wrong_side);
         tcase_add_test(tc, test_assert_held);
