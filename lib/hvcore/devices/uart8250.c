@@ -315,6 +315,7 @@ static uint8_t uart_read(struct hv_uart *u, uint16_t offset)
  * another one at it just leaves, since that one looks at the state again before it stops. */
 static void uart_unlock_and_flush(struct hv_uart *u)
 {
+        hv_lock_assert_held(&u->lock);
         if (u->flushing) {
                 hv_mutex_unlock(&u->lock);
                 return;

@@ -99,10 +99,12 @@ HV_EXPORT void hv_vm_get_state_reason(struct hv_vm *vm, char *buf, size_t len)
 }
 
 /* A vCPU thread reports a guest-caused end: the first one wins, and every vCPU is told to
- * park (the threads stay for a reset). Never takes vm->lock (the caller holds vcpu->mutex). */
+ * park (the threads stay for a reset). Never takes vm->lock: the caller is a vCPU thread,
+ * inside vcpu->mutex. */
 static void vm_guest_event(struct hv_vm *vm, enum hv_vm_state s, unsigned req, const char *reason,
                            int32_t exit_code)
 {
+        hv_lock_assert_not_held(&vm->lock);
         bool first = false;
         hv_mutex_lock(&vm->state_lock);
         if (vm->state == HV_VM_STATE_RUNNING || vm->state == HV_VM_STATE_PAUSED) {
@@ -700,7 +702,7 @@ HV_EXPORT struct hv_vm *hv_vm_free(struct hv_vm *vm)
         return NULL;
 }
 
-/* ---- lifecycle (controller thread, vm->lock held) */
+/* ---- lifecycle (controller thread) */
 
 /* from -> RUNNING (and the vCPUs run), or -EBUSY in any other state; from any state if
  * `from` is _HV_VM_STATE_INVALID */
