@@ -58,7 +58,7 @@ const struct hv_lock_class_info hv_lock_hierarchy[_HV_LOCK_CLASS_MAX] = {
         [HV_LOCK_IRQ] = {
                 "vm->irq_lock", "kvm->irq_lock", HV_LOCK_TYPE_MUTEX,
                 0, -1,
-                "interrupt routing",
+                "interrupt lines (KVM_IRQ_LINE) and routing",
         },
         [HV_LOCK_SRCU] = {
                 "vm->srcu", "kvm->srcu", HV_LOCK_TYPE_SRCU,

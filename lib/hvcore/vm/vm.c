@@ -140,12 +140,17 @@ void hv_vm_notify_parked(struct hv_vm *vm)
 
 int hv_vm_set_irq_line(struct hv_vm *vm, uint32_t irq, bool level)
 {
-        /* KVM_IRQ_LINE is safe from any thread; it is called from a device's leaf lock, so
-         * no hvd lock is taken here (irq_lock guards routing changes) */
+        /* Under vm->irq_lock (a leaf, kvm->irq_lock): a line's level changes are serialised
+         * with each other and with routing changes. Devices raise lines outside their own
+         * lock (hv_uart_ops); vCPU threads do it inside vcpu->mutex and a vm->srcu read side,
+         * which the order allows (nobody synchronizes vm->srcu under irq_lock). */
         struct kvm_irq_level l = { .irq = irq, .level = level };
+        int r = 0;
+        hv_mutex_lock(&vm->irq_lock);
         if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &l) < 0)
-                return negative_errno();
-        return 0;
+                r = negative_errno();
+        hv_mutex_unlock(&vm->irq_lock);
+        return r;
 }
 
 /* ---- debug-exit device (port 0xf4, QEMU isa-debug-exit compatible) */
