@@ -4,9 +4,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "hv-test.h"
 #include "hvcore/vendor.h"
@@ -368,6 +370,76 @@ START_TEST(test_cpu_vendor_matches_cpuinfo)
 }
 END_TEST
 
+/* A VM uses the vendor from hv_vm_new to hv_vm_free (hv_usage_lock's count): unloading the
+ * plugin under it is refused, saying which VM, and allowed once the last one is gone. */
+START_TEST(test_unload_refused_while_used)
+{
+        struct hv_vendor_user a = {}, b = {};
+        char why[HV_VENDOR_REASON_MAX];
+        ck_assert_int_eq(hv_vendor_user_add(&a, "web1"), -ENODEV);
+        ck_assert_int_eq(hv_vendor_load_file(fixture_path("claim-all"), NULL), 0);
+        ck_assert_int_eq(hv_vendor_user_add(&a, "web1"), 0);
+        ck_assert_int_eq(hv_vendor_user_add(&b, "db"), 0);
+        ck_assert_int_eq(hv_vendor_unload_reason(why, sizeof(why)), -EBUSY);
+        ck_assert_str_eq(why, "vendor plugin test-claim-all is used by 2 VM(s) (web1, ...)");
+        ck_assert_ptr_nonnull(hv_vendor_get());
+        hv_vendor_user_del(&a);
+        ck_assert_int_eq(hv_vendor_unload(), -EBUSY);
+        ck_assert_int_eq(hv_vendor_unload_reason(why, sizeof(why)), -EBUSY);
+        ck_assert_str_eq(why, "vendor plugin test-claim-all is used by 1 VM(s) (db)");
+        hv_vendor_user_del(&b);
+        hv_vendor_user_del(&b); /* no longer a user: nothing */
+        ck_assert_int_eq(hv_vendor_unload(), 0);
+        ck_assert_ptr_null(hv_vendor_get());
+        ck_assert_int_eq(hv_vendor_unload_reason(why, sizeof(why)), -ENODEV);
+        ck_assert_str_eq(why, "no vendor plugin is registered");
+}
+END_TEST
+
+/* Users come and go while another thread unloads and reloads: a user that was counted always
+ * finds the ops registered until it ends its use. */
+static _Atomic bool users_stop;
+
+static void *user_thread(void *arg)
+{
+        struct hv_vendor_user u = {};
+        unsigned *counted = arg;
+        while (!atomic_load(&users_stop)) {
+                if (hv_vendor_user_add(&u, "racer") < 0)
+                        continue;
+                (*counted)++;
+                for (int i = 0; i < 50; i++)
+                        ck_assert_ptr_nonnull(hv_vendor_get());
+                hv_vendor_user_del(&u);
+                usleep(20); /* leave the unloader a moment with no user */
+        }
+        return NULL;
+}
+
+START_TEST(test_unload_races_users)
+{
+        pthread_t t[2];
+        unsigned counted[2] = {0, 0}, unloads = 0;
+        ck_assert_int_eq(hv_vendor_load_file(fixture_path("claim-all"), NULL), 0);
+        atomic_store(&users_stop, false);
+        for (int i = 0; i < 2; i++)
+                ck_assert_int_eq(pthread_create(&t[i], NULL, user_thread, &counted[i]), 0);
+        for (int i = 0; i < 2000 || (unloads < 10 && i < 2000000); i++) {
+                int r = hv_vendor_unload();
+                ck_assert_msg(r == 0 || r == -EBUSY, "unload: %d", r);
+                if (r == 0) {
+                        unloads++;
+                        ck_assert_int_eq(hv_vendor_load_file(fixture_path("claim-all"), NULL), 0);
+                }
+        }
+        atomic_store(&users_stop, true);
+        for (int i = 0; i < 2; i++)
+                ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+        ck_assert_uint_gt(counted[0] + counted[1], 0);
+        ck_assert_uint_gt(unloads, 0);
+}
+END_TEST
+
 /* Each test starts with an empty registry, whether Check forks or not. */
 static void registry_reset(void) { (void)hv_vendor_unload(); }
 
@@ -384,6 +456,8 @@ int main(void)
         tcase_add_test(tc, test_load_dir_errors);
         tcase_add_test(tc, test_defaults_fill_short_table);
         tcase_add_test(tc, test_unload);
+        tcase_add_test(tc, test_unload_refused_while_used);
+        tcase_add_test(tc, test_unload_races_users);
         tcase_add_test(tc, test_reason_sanitize);
         tcase_add_test(tc, test_cpu_vendor_matches_cpuinfo);
         suite_add_tcase(s, tc);

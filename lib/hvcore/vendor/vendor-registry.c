@@ -24,6 +24,13 @@
 static struct hv_mutex vendor_module_lock;
 static pthread_once_t vendor_module_lock_once = PTHREAD_ONCE_INIT;
 
+/* The VMs using the registered vendor (kvm_usage_count under kvm_usage_lock, and kvm_lock's
+ * vm_list): hv_vendor_unload refuses while there is one, since they call through the ops. */
+static struct hv_mutex usage_lock;   /* hv_usage_lock: usage_count */
+static struct hv_mutex vm_list_lock; /* hv_vm_list_lock: users */
+static unsigned usage_count;
+static struct hv_vendor_user users = { &users, &users, NULL };
+
 /* The registered vendor; written under vendor_module_lock, read through vendor_published. */
 static struct hv_vendor_ops vendor_ops;
 static char vendor_name[HV_VENDOR_NAME_MAX];
@@ -45,6 +52,8 @@ static _Atomic(struct vendor_load *) vendor_loading;
 static void vendor_module_lock_init(void)
 {
         hv_mutex_init(&vendor_module_lock, HV_LOCK_VENDOR_MODULE);
+        hv_mutex_init(&usage_lock, HV_LOCK_USAGE);
+        hv_mutex_init(&vm_list_lock, HV_LOCK_VM_LIST);
 }
 
 static struct hv_mutex *vendor_lock(void)
@@ -381,15 +390,73 @@ HV_EXPORT const struct hv_vendor_ops *hv_vendor_get(void)
         return atomic_load_explicit(&vendor_published, memory_order_acquire);
 }
 
+int hv_vendor_user_add(struct hv_vendor_user *u, const char *name)
+{
+        int r = 0;
+        (void)vendor_lock();
+        hv_mutex_lock(&usage_lock);
+        /* checked under hv_usage_lock: an unload that saw no user has unpublished the ops
+         * before it released the lock */
+        if (!atomic_load(&vendor_published))
+                r = -ENODEV;
+        else {
+                usage_count++;
+                u->name = name;
+                hv_mutex_lock(&vm_list_lock);
+                u->prev = users.prev;
+                u->next = &users;
+                users.prev->next = u;
+                users.prev = u;
+                hv_mutex_unlock(&vm_list_lock);
+        }
+        hv_mutex_unlock(&usage_lock);
+        return r;
+}
+
+void hv_vendor_user_del(struct hv_vendor_user *u)
+{
+        if (!u->next)
+                return;
+        (void)vendor_lock();
+        hv_mutex_lock(&usage_lock);
+        hv_mutex_lock(&vm_list_lock);
+        u->prev->next = u->next;
+        u->next->prev = u->prev;
+        u->prev = u->next = NULL;
+        hv_mutex_unlock(&vm_list_lock);
+        usage_count--;
+        hv_mutex_unlock(&usage_lock);
+}
+
 HV_EXPORT int hv_vendor_unload(void)
+{
+        return hv_vendor_unload_reason(NULL, 0);
+}
+
+HV_EXPORT int hv_vendor_unload_reason(char *ret_reason, size_t len)
 {
         struct hv_mutex *lock = vendor_lock();
         int r = 0;
         hv_mutex_lock(lock);
-        if (!atomic_load(&vendor_published))
+        hv_mutex_lock(&usage_lock);
+        if (!atomic_load(&vendor_published)) {
                 r = -ENODEV;
-        else {
+                if (ret_reason)
+                        reason_printf(ret_reason, len, "no vendor plugin is registered");
+        } else if (usage_count > 0) {
+                r = -EBUSY;
+                if (ret_reason) {
+                        hv_mutex_lock(&vm_list_lock);
+                        reason_printf(ret_reason, len, "vendor plugin %s is used by %u VM(s) (%s%s)",
+                                      vendor_name, usage_count, users.next->name ?: "unnamed",
+                                      usage_count > 1 ? ", ..." : "");
+                        hv_mutex_unlock(&vm_list_lock);
+                }
+        } else
+                /* before hv_usage_lock goes: no VM can start using it from here on */
                 atomic_store_explicit(&vendor_published, NULL, memory_order_release);
+        hv_mutex_unlock(&usage_lock);
+        if (r == 0) {
                 (void)dlclose(vendor_handle);
                 vendor_handle = NULL;
                 memset(&vendor_ops, 0, sizeof(vendor_ops));

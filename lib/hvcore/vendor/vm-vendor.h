@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The vendor plugin's fix-ups as the VM code uses them. hv_vm_new refuses to build a VM
- * while no plugin is registered; should one be unloaded under a live VM anyway, CPUID is
- * passed through unchanged and entry failures are printed as numbers. */
+ * while no plugin is registered, and counts the VM as the plugin's user until hv_vm_free, so
+ * hv_vendor_unload cannot pull it from under a live VM (-EBUSY). */
 #pragma once
 
 #include <inttypes.h>

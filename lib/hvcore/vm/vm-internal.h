@@ -17,6 +17,7 @@
 #include "mm/memslot.h"
 #include "boot/pvh.h"
 #include "lock/srcu.h"
+#include "vendor/vendor-registry.h"
 
 struct hv_vcpu;
 struct hv_vm_power_on;
@@ -51,6 +52,7 @@ struct hv_vm {
         struct hv_vm_callbacks callbacks;
         void *userdata;
         struct hv_vm_hooks hooks;
+        struct hv_vendor_user vendor_user; /* counted in hv_usage_lock's count */
 
         int kvm_fd, vm_fd;
         size_t run_size;

@@ -570,12 +570,6 @@ int hv_vm_new_with_hooks(const struct hv_vm_config *config, const struct hv_vm_c
                 *err = set_error("no kernel given");
                 return -EINVAL;
         }
-        /* the vendor's CPUID fix-ups are part of the VM: never run one without them */
-        if (!hv_vm_vendor()) {
-                *err = set_error("no vendor plugin is registered");
-                return -ENODEV;
-        }
-
         struct hv_vm *vm = calloc(1, sizeof(*vm));
         if (!vm) {
                 *err = set_error("out of memory");
@@ -618,6 +612,13 @@ int hv_vm_new_with_hooks(const struct hv_vm_config *config, const struct hv_vm_c
         if (oom || !vm->vcpus) {
                 *err = set_error("out of memory");
                 r = -ENOMEM;
+                goto fail;
+        }
+        /* the vendor's CPUID fix-ups are part of the VM: never run one without them. Counted
+         * before anything calls the ops, until hv_vm_free: the plugin stays loaded. */
+        r = hv_vendor_user_add(&vm->vendor_user, vm->name);
+        if (r < 0) {
+                *err = set_error("no vendor plugin is registered");
                 goto fail;
         }
 
@@ -691,6 +692,7 @@ HV_EXPORT struct hv_vm *hv_vm_free(struct hv_vm *vm)
         hv_memslots_free_all(vm);
         hv_buses_free_all(vm);
         hv_guest_ram_free(&vm->ram);
+        hv_vendor_user_del(&vm->vendor_user); /* no vCPU calls the ops any more */
         pthread_cond_destroy(&vm->park_cond);
         hv_mutex_destroy(&vm->state_lock);
         hv_srcu_destroy(&vm->srcu);

@@ -48,8 +48,12 @@ int hv_vendor_load_dir(const char *dir, struct hv_vendor_verdict **ret_verdicts,
 /* The registered vendor's ops (the core's copy, every op non-NULL), or NULL when none is. */
 const struct hv_vendor_ops *hv_vendor_get(void);
 
-/* Unregisters the vendor and closes its plugin. No VM may still use it. 0, or -ENODEV. */
+/* Unregisters the vendor and closes its plugin. 0; -ENODEV when none is registered; -EBUSY,
+ * leaving it registered, while a VM made by hv_vm_new and not yet freed uses it. */
 int hv_vendor_unload(void);
+/* The same, and on failure one line saying why in ret_reason (len bytes; may be NULL), e.g.
+ * "vendor plugin x86-vmx is used by 2 VM(s) (web1, ...)". */
+int hv_vendor_unload_reason(char *ret_reason, size_t len);
 
 /* The CPU vendor string of CPUID leaf 0 ("AuthenticAMD", "GenuineIntel"; "" off x86), and the
  * brand string of leaves 0x80000002-4 (trimmed; "" when absent). */
