@@ -33,14 +33,48 @@ void hv_test_require_kvm(void)
         }
 }
 
-static int kvm_tcases; /* test cases tagged KVM_TAG so far */
+/* The tags of test cases that need something a run may lack, the cases so tagged, and
+ * whether the program said it is missing (and why). */
+static struct need {
+        const char *tag;
+        char names[512]; /* the test cases, for the SKIP line */
+        int tcases;
+        const char *missing; /* NULL while available */
+} needs[4];
+
+static struct need *need_get(const char *tag)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(needs); i++) {
+                if (needs[i].tag && strcmp(needs[i].tag, tag) == 0)
+                        return &needs[i];
+                if (!needs[i].tag) {
+                        needs[i].tag = tag;
+                        return &needs[i];
+                }
+        }
+        fprintf(stderr, "hv-test: too many test-case tags\n");
+        abort();
+}
+
+TCase *hv_test_tcase_needing(const char *name, const char *tag)
+{
+        struct need *n = need_get(tag);
+        TCase *tc = tcase_create(name);
+        size_t len = strlen(n->names);
+        snprintf(n->names + len, sizeof(n->names) - len, "%s%s", len ? ", " : "", name);
+        n->tcases++;
+        tcase_set_tags(tc, tag);
+        return tc;
+}
+
+void hv_test_need_missing(const char *tag, const char *why)
+{
+        need_get(tag)->missing = why;
+}
 
 TCase *hv_test_tcase_kvm(const char *name)
 {
-        TCase *tc = tcase_create(name);
-        kvm_tcases++;
-        tcase_set_tags(tc, KVM_TAG);
-        return tc;
+        return hv_test_tcase_needing(name, KVM_TAG);
 }
 
 static const char *env_or(const char *name, const char *fallback)
@@ -123,18 +157,30 @@ int hv_test_run_child(void (*fn)(void *arg), void *arg, int *ret_status, char **
 int hv_test_run_suite(Suite *s)
 {
         const char *why = NULL;
-        bool kvm = hv_test_kvm_usable(&why);
+        static char kvm_why[256];
+        if (!hv_test_kvm_usable(&why)) {
+                snprintf(kvm_why, sizeof(kvm_why), "need /dev/kvm, which cannot be opened here (%s)", why);
+                hv_test_need_missing(KVM_TAG, kvm_why);
+        }
+        char exclude[256] = "";
+        int left_out = 0;
+        for (size_t i = 0; i < ARRAY_SIZE(needs) && needs[i].tag; i++)
+                if (needs[i].missing && needs[i].tcases > 0) {
+                        size_t len = strlen(exclude);
+                        snprintf(exclude + len, sizeof(exclude) - len, "%s%s", len ? " " : "", needs[i].tag);
+                        left_out += needs[i].tcases;
+                }
         SRunner *sr = srunner_create(s);
-        int left_out = kvm ? 0 : kvm_tcases;
-        srunner_run_tagged(sr, NULL, NULL, NULL, kvm ? NULL : KVM_TAG, CK_NORMAL);
+        srunner_run_tagged(sr, NULL, NULL, NULL, *exclude ? exclude : NULL, CK_NORMAL);
         int failed = srunner_ntests_failed(sr);
         srunner_free(sr);
         if (failed)
                 return EXIT_FAILURE;
-        if (left_out) {
-                printf("SKIP: %d test case(s) need /dev/kvm, which cannot be opened here (%s); the others passed\n",
-                       left_out, why);
-                return 77;
-        }
-        return EXIT_SUCCESS;
+        if (!left_out)
+                return EXIT_SUCCESS;
+        for (size_t i = 0; i < ARRAY_SIZE(needs) && needs[i].tag; i++)
+                if (needs[i].missing && needs[i].tcases > 0)
+                        printf("SKIP: %d test case(s) %s (left out: %s); the others passed\n", needs[i].tcases,
+                               needs[i].missing, needs[i].names);
+        return 77;
 }

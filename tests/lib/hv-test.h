@@ -20,6 +20,12 @@ bool hv_test_kvm_usable(const char **why);
  * program as skipped (77) unless something failed: a partial run is never called a pass. */
 TCase *hv_test_tcase_kvm(const char *name);
 
+/* The same for any other need, named by a tag: a test case created with the tag is left out
+ * of hv_test_run_suite, and named in its SKIP line, once hv_test_need_missing(tag, why) has
+ * said the need is not met here. `why` (kept, not copied) completes "N test case(s) ...". */
+TCase *hv_test_tcase_needing(const char *name, const char *tag);
+void hv_test_need_missing(const char *tag, const char *why);
+
 /* Path of a test guest built by make (tests/guests/NAME.elf), from $HVD_GUEST_DIR.
  * Returns a static buffer; fails the test if the file is not there. */
 const char *hv_test_guest_path(const char *name);
@@ -32,5 +38,6 @@ const char *hv_test_plugin_dir(void);
 int hv_test_run_child(void (*fn)(void *arg), void *arg, int *ret_status, char **ret_stderr);
 
 /* Runs a suite (CK_FORK honoured), prints the summary, returns the process exit status:
- * EXIT_FAILURE if a test failed, 77 if test cases needing /dev/kvm were left out, else 0. */
+ * EXIT_FAILURE if a test failed, 77 if test cases needing /dev/kvm (or another missing need)
+ * were left out, else 0. */
 int hv_test_run_suite(Suite *s);
