@@ -7,8 +7,6 @@
 #include "lock/srcu.h"
 
 static struct hv_mutex vm_lock, vcpu_mutex, device_lock;
-static struct hv_rwlock mmu_lock;
-static struct hv_spinlock mn_lock;
 static struct hv_srcu srcu;
 
 static void setup(void)
@@ -20,8 +18,6 @@ static void setup(void)
         hv_mutex_init(&vm_lock, HV_LOCK_VM);
         hv_mutex_init(&vcpu_mutex, HV_LOCK_VCPU);
         hv_mutex_init(&device_lock, HV_LOCK_DEVICE);
-        hv_rwlock_init(&mmu_lock, HV_LOCK_MMU);
-        hv_spin_lock_init(&mn_lock, HV_LOCK_MN_INVALIDATE);
         hv_srcu_init(&srcu);
 }
 
@@ -46,30 +42,6 @@ static void mutex_nested_loop(long n)
         hv_mutex_unlock(&vm_lock);
 }
 
-static void read_loop(long n)
-{
-        for (long i = 0; i < n; i++) {
-                hv_read_lock(&mmu_lock);
-                hv_read_unlock(&mmu_lock);
-        }
-}
-
-static void write_loop(long n)
-{
-        for (long i = 0; i < n; i++) {
-                hv_write_lock(&mmu_lock);
-                hv_write_unlock(&mmu_lock);
-        }
-}
-
-static void spin_loop(long n)
-{
-        for (long i = 0; i < n; i++) {
-                hv_spin_lock(&mn_lock);
-                hv_spin_unlock(&mn_lock);
-        }
-}
-
 static void srcu_read_loop(long n)
 {
         for (long i = 0; i < n; i++) {
@@ -87,9 +59,6 @@ static void synchronize_loop(long n)
 static const struct bench_op ops[] = {
         {"mutex lock+unlock", mutex_loop, 1},
         {"mutex lock+unlock, 2 held", mutex_nested_loop, 1},
-        {"rwlock read lock+unlock", read_loop, 1},
-        {"rwlock write lock+unlock", write_loop, 1},
-        {"spinlock lock+unlock", spin_loop, 1},
         {"srcu read lock+unlock", srcu_read_loop, 1},
         {"synchronize_srcu, no reader", synchronize_loop, 1000},
         {NULL, NULL, 0},

@@ -9,7 +9,6 @@
  */
 #include <getopt.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,39 +18,12 @@
 #include "bench-locks.h"
 
 static pthread_mutex_t raw_mutex = PTHREAD_MUTEX_INITIALIZER;
-static pthread_rwlock_t raw_rwlock = PTHREAD_RWLOCK_INITIALIZER;
-static atomic_flag raw_flag = ATOMIC_FLAG_INIT;
 
 static void raw_mutex_loop(long n)
 {
         for (long i = 0; i < n; i++) {
                 pthread_mutex_lock(&raw_mutex);
                 pthread_mutex_unlock(&raw_mutex);
-        }
-}
-
-static void raw_read_loop(long n)
-{
-        for (long i = 0; i < n; i++) {
-                pthread_rwlock_rdlock(&raw_rwlock);
-                pthread_rwlock_unlock(&raw_rwlock);
-        }
-}
-
-static void raw_write_loop(long n)
-{
-        for (long i = 0; i < n; i++) {
-                pthread_rwlock_wrlock(&raw_rwlock);
-                pthread_rwlock_unlock(&raw_rwlock);
-        }
-}
-
-static void raw_spin_loop(long n)
-{
-        for (long i = 0; i < n; i++) {
-                while (atomic_flag_test_and_set_explicit(&raw_flag, memory_order_acquire))
-                        ;
-                atomic_flag_clear_explicit(&raw_flag, memory_order_release);
         }
 }
 
@@ -71,12 +43,10 @@ static void raw_synchronize_loop(long n)
 
 /* the bare call each typed operation wraps, in the order of the variants' table */
 static void (*const baselines[])(long) = {
-        raw_mutex_loop, raw_mutex_loop, raw_read_loop, raw_write_loop,
-        raw_spin_loop,  raw_rcu_read_loop, raw_synchronize_loop,
+        raw_mutex_loop, raw_mutex_loop, raw_rcu_read_loop, raw_synchronize_loop,
 };
 static const char *const baseline_names[] = {
-        "pthread_mutex", "pthread_mutex", "pthread_rwlock rd", "pthread_rwlock wr",
-        "atomic_flag",   "urcu_bp_read",  "urcu_bp_synchronize_rcu",
+        "pthread_mutex", "pthread_mutex", "urcu_bp_read", "urcu_bp_synchronize_rcu",
 };
 
 static double now_ns(void)

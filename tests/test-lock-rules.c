@@ -92,21 +92,21 @@ START_TEST(test_order_reversed)
 }
 END_TEST
 
-/* The order is transitive: vm->lock outside vm->mn_invalidate_lock through three steps. */
+/* The order is transitive: vm->lock outside vm->slots_arch_lock through vm->slots_lock. */
 static void reverse_transitive(void *arg)
 {
-        struct hv_spinlock mn;
-        struct hv_mutex vm;
-        hv_spin_lock_init(&mn, HV_LOCK_MN_INVALIDATE);
+        struct hv_mutex arch, vm;
+        hv_mutex_init(&arch, HV_LOCK_SLOTS_ARCH);
         hv_mutex_init(&vm, HV_LOCK_VM);
-        hv_spin_lock(&mn);
+        hv_mutex_lock(&arch);
         hv_mutex_lock(&vm);
 }
 
 START_TEST(test_order_transitive)
 {
+        ck_assert(!(hv_lock_hierarchy[HV_LOCK_VM].inside & HV_LOCK_BIT(HV_LOCK_SLOTS_ARCH)));
         EXPECT_ABORT(reverse_transitive, NULL, "lock order violated",
-                     "rule: vm->lock is taken outside vm->mn_invalidate_lock");
+                     "rule: vm->lock is taken outside vm->slots_arch_lock");
 }
 END_TEST
 
@@ -535,20 +535,6 @@ START_TEST(test_recursion)
 }
 END_TEST
 
-static void read_recursion(void *arg)
-{
-        struct hv_rwlock l;
-        hv_rwlock_init(&l, HV_LOCK_MMU);
-        hv_read_lock(&l);
-        hv_read_lock(&l);
-}
-
-START_TEST(test_read_recursion)
-{
-        EXPECT_ABORT(read_recursion, NULL, "recursion violated", "acquiring vm->mmu_lock");
-}
-END_TEST
-
 /* Rule: two locks of one class are never held together... */
 static void two_of_class(void *arg)
 {
@@ -680,17 +666,17 @@ START_TEST(test_unlock_not_held)
 }
 END_TEST
 
+/* Leaving a read side that was never entered. */
 static void wrong_side(void *arg)
 {
-        struct hv_rwlock l;
-        hv_rwlock_init(&l, HV_LOCK_MMU);
-        hv_write_lock(&l);
-        hv_read_unlock(&l);
+        struct hv_srcu s;
+        hv_srcu_init(&s);
+        hv_srcu_read_unlock(&s, 0);
 }
 
 START_TEST(test_unlock_wrong_side)
 {
-        EXPECT_ABORT(wrong_side, NULL, "unlock violated", "releasing vm->mmu_lock", "[read]", "on the same side");
+        EXPECT_ABORT(wrong_side, NULL, "unlock violated", "releasing vm->srcu", "[read side]", "on the same side");
 }
 END_TEST
 
@@ -711,15 +697,15 @@ END_TEST
 
 static void *assert_held_thread(void *arg)
 {
-        hv_lock_assert_held((struct hv_spinlock *)arg);
+        hv_lock_assert_held((struct hv_mutex *)arg);
         return NULL;
 }
 
 static void assert_held_other_thread_fails(void *arg)
 {
-        static struct hv_spinlock l;
-        hv_spin_lock_init(&l, HV_LOCK_MN_INVALIDATE);
-        hv_spin_lock(&l);
+        static struct hv_mutex l;
+        hv_mutex_init(&l, HV_LOCK_DEVICE);
+        hv_mutex_lock(&l);
         pthread_t t;
         /* held, but by this thread: the check in another thread must fail */
         if (pthread_create(&t, NULL, assert_held_thread, &l) != 0)
@@ -730,21 +716,21 @@ static void assert_held_other_thread_fails(void *arg)
 START_TEST(test_assert_held_other_thread)
 {
         EXPECT_ABORT(assert_held_other_thread_fails, NULL, "assertion violated",
-                     "hv_lock_assert_held(vm->mn_invalidate_lock");
+                     "hv_lock_assert_held(device->lock");
 }
 END_TEST
 
 static void assert_not_held_fails(void *arg)
 {
-        struct hv_rwlock l;
-        hv_rwlock_init(&l, HV_LOCK_MMU);
-        hv_read_lock(&l);
+        struct hv_srcu l;
+        hv_srcu_init(&l);
+        (void)hv_srcu_read_lock(&l);
         hv_lock_assert_not_held(&l);
 }
 
 START_TEST(test_assert_not_held)
 {
-        EXPECT_ABORT(assert_not_held_fails, NULL, "assertion violated", "hv_lock_assert_not_held(vm->mmu_lock",
+        EXPECT_ABORT(assert_not_held_fails, NULL, "assertion violated", "hv_lock_assert_not_held(vm->srcu",
                      "it was taken at ", "test-lock-rules.c:");
 }
 END_TEST
@@ -753,13 +739,13 @@ END_TEST
 static void wrong_type(void *arg)
 {
         struct hv_mutex m;
-        hv_mutex_init(&m, HV_LOCK_MMU);
+        hv_mutex_init(&m, HV_LOCK_SRCU);
 }
 
 START_TEST(test_class_type)
 {
         EXPECT_ABORT(wrong_type, NULL, "lock class violated", "creating a mutex", "by code at 0x",
-                     "rule: vm->mmu_lock is a rwlock");
+                     "rule: vm->srcu is a srcu");
 }
 END_TEST
 
@@ -866,7 +852,6 @@ static Suite *lock_rules_suite(void)
         tcase_add_test(tc, test_inversion_srcu_reader_then_synchronize);
         tcase_add_test(tc, test_inversion_srcu_synchronize_then_reader);
         tcase_add_test(tc, test_recursion);
-        tcase_add_test(tc, test_read_recursion);
         tcase_add_test(tc, test_same_class);
         tcase_add_test(tc, test_vcpu_nesting_without_vm_lock);
         tcase_add_test(tc, test_vcpu_nesting_under_vm_lock_passes);

@@ -60,16 +60,10 @@ START_TEST(test_table_matches_design)
         ck_assert(hv_lock_order_allowed(HV_LOCK_SLOTS, HV_LOCK_SRCU));
         ck_assert(hv_lock_order_allowed(HV_LOCK_VM, HV_LOCK_SRCU));
         ck_assert(hv_lock_order_allowed(HV_LOCK_VCPU, HV_LOCK_SRCU));
-        /* mn_invalidate_lock's holders take neither slots lock */
-        ck_assert(!hv_lock_order_allowed(HV_LOCK_MN_INVALIDATE, HV_LOCK_SLOTS));
-        ck_assert(!hv_lock_order_allowed(HV_LOCK_MN_INVALIDATE, HV_LOCK_SLOTS_ARCH));
-        static const enum hv_lock_class leaves[] = {HV_LOCK_VM_LIST, HV_LOCK_IRQ, HV_LOCK_MMU,
-                                                    HV_LOCK_MN_INVALIDATE, HV_LOCK_DEVICE};
+        static const enum hv_lock_class leaves[] = {HV_LOCK_VM_LIST, HV_LOCK_IRQ, HV_LOCK_DEVICE};
         for (size_t i = 0; i < ARRAY_SIZE(leaves); i++)
                 ck_assert(hv_lock_class_is_leaf(leaves[i]));
         ck_assert(!hv_lock_class_is_leaf(HV_LOCK_VM));
-        ck_assert_int_eq(hv_lock_hierarchy[HV_LOCK_MMU].type, HV_LOCK_TYPE_RWLOCK);
-        ck_assert_int_eq(hv_lock_hierarchy[HV_LOCK_MN_INVALIDATE].type, HV_LOCK_TYPE_SPINLOCK);
         ck_assert_int_eq(hv_lock_hierarchy[HV_LOCK_SRCU].type, HV_LOCK_TYPE_SRCU);
 }
 END_TEST
@@ -122,19 +116,15 @@ START_TEST(test_read_side_under_any_lock)
 }
 END_TEST
 
-/* A vCPU exit path: vcpu->mutex, then the read side, then slots_arch_lock and mmu_lock. */
+/* A vCPU exit path: vcpu->mutex, then the read side, then slots_arch_lock and a device. */
 START_TEST(test_vcpu_exit_path)
 {
         struct hv_mutex vm, vcpu, arch, dev;
-        struct hv_rwlock mmu;
-        struct hv_spinlock mn;
         struct hv_srcu srcu;
         hv_mutex_init(&vm, HV_LOCK_VM);
         hv_mutex_init(&vcpu, HV_LOCK_VCPU);
         hv_mutex_init(&arch, HV_LOCK_SLOTS_ARCH);
         hv_mutex_init(&dev, HV_LOCK_DEVICE);
-        hv_rwlock_init(&mmu, HV_LOCK_MMU);
-        hv_spin_lock_init(&mn, HV_LOCK_MN_INVALIDATE);
         hv_srcu_init(&srcu);
 
         hv_mutex_lock(&vm);
@@ -143,17 +133,11 @@ START_TEST(test_vcpu_exit_path)
         int idx = hv_srcu_read_lock(&srcu);
         int idx2 = hv_srcu_read_lock(&srcu); /* read sides nest */
         hv_mutex_lock(&arch);                /* allowed inside the read side */
-        hv_write_lock(&mmu);
-        hv_lock_assert_held(&mmu);
-        hv_write_unlock(&mmu);
-        hv_spin_lock(&mn);
-        hv_spin_unlock(&mn);
+        hv_lock_assert_held(&arch);
+        hv_lock_assert_held(&srcu);
         hv_mutex_unlock(&arch);
         hv_mutex_lock(&dev);
         hv_mutex_unlock(&dev);
-        hv_read_lock(&mmu);
-        hv_lock_assert_held(&mmu);
-        hv_read_unlock(&mmu);
         hv_srcu_read_unlock(&srcu, idx2);
         hv_srcu_read_unlock(&srcu, idx);
         hv_lock_assert_held(&vcpu);
@@ -165,8 +149,6 @@ START_TEST(test_vcpu_exit_path)
         hv_mutex_destroy(&vcpu);
         hv_mutex_destroy(&arch);
         hv_mutex_destroy(&dev);
-        hv_rwlock_destroy(&mmu);
-        hv_spin_lock_destroy(&mn);
         hv_srcu_destroy(&srcu);
 }
 END_TEST
@@ -194,68 +176,33 @@ START_TEST(test_synchronize_under_outer_locks)
 }
 END_TEST
 
-/* Mutual exclusion, for every lock type: a non-atomic counter under the lock. */
+/* Mutual exclusion: a non-atomic counter under the lock. */
 enum { THREADS = 4, ROUNDS = 20000 };
 static struct hv_mutex ex_mutex;
-static struct hv_rwlock ex_rwlock;
-static struct hv_spinlock ex_spin;
 static long counter;
 
 static void *exclusion_thread(void *arg)
 {
-        int kind = *(int *)arg;
         for (int i = 0; i < ROUNDS; i++) {
-                switch (kind) {
-                case 0: hv_mutex_lock(&ex_mutex); break;
-                case 1: hv_write_lock(&ex_rwlock); break;
-                default: hv_spin_lock(&ex_spin); break;
-                }
+                hv_mutex_lock(&ex_mutex);
                 long v = counter;
                 __asm__ volatile("" ::: "memory");
                 counter = v + 1;
-                switch (kind) {
-                case 0: hv_mutex_unlock(&ex_mutex); break;
-                case 1: hv_write_unlock(&ex_rwlock); break;
-                default: hv_spin_unlock(&ex_spin); break;
-                }
+                hv_mutex_unlock(&ex_mutex);
         }
         return NULL;
 }
 
 START_TEST(test_exclusion)
 {
-        int kind = _i;
         pthread_t t[THREADS];
         hv_mutex_init(&ex_mutex, HV_LOCK_VM);
-        hv_rwlock_init(&ex_rwlock, HV_LOCK_MMU);
-        hv_spin_lock_init(&ex_spin, HV_LOCK_MN_INVALIDATE);
         counter = 0;
         for (int i = 0; i < THREADS; i++)
-                ck_assert_int_eq(pthread_create(&t[i], NULL, exclusion_thread, &kind), 0);
+                ck_assert_int_eq(pthread_create(&t[i], NULL, exclusion_thread, NULL), 0);
         for (int i = 0; i < THREADS; i++)
                 ck_assert_int_eq(pthread_join(t[i], NULL), 0);
         ck_assert_int_eq(counter, (long)THREADS * ROUNDS);
-}
-END_TEST
-
-/* Readers share an rwlock: a second reader gets in while the first holds it. */
-static struct hv_rwlock share;
-static void *second_reader(void *arg)
-{
-        hv_read_lock(&share);
-        hv_read_unlock(&share);
-        return NULL;
-}
-
-START_TEST(test_readers_share)
-{
-        pthread_t t;
-        hv_rwlock_init(&share, HV_LOCK_MMU);
-        hv_read_lock(&share);
-        ck_assert_int_eq(pthread_create(&t, NULL, second_reader, NULL), 0);
-        ck_assert_int_eq(pthread_join(t, NULL), 0); /* would hang if readers excluded */
-        hv_read_unlock(&share);
-        hv_rwlock_destroy(&share);
 }
 END_TEST
 
@@ -401,8 +348,7 @@ static Suite *lock_suite(void)
         tc = tcase_create("behaviour");
         tcase_set_timeout(tc, 60);
         tcase_add_checked_fixture(tc, setup, NULL);
-        tcase_add_loop_test(tc, test_exclusion, 0, 3);
-        tcase_add_test(tc, test_readers_share);
+        tcase_add_test(tc, test_exclusion);
         tcase_add_test(tc, test_trylock);
         tcase_add_test(tc, test_cond_wait);
         tcase_add_test(tc, test_srcu_waits_for_reader);

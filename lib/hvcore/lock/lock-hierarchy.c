@@ -39,20 +39,20 @@ const struct hv_lock_class_info hv_lock_hierarchy[_HV_LOCK_CLASS_MAX] = {
         [HV_LOCK_VCPU] = {
                 "vcpu->mutex", "vcpu->mutex", HV_LOCK_TYPE_MUTEX,
                 /* a vCPU thread that crashes or stops the VM sets its state and wakes the others */
-                B(HV_LOCK_SRCU) | B(HV_LOCK_MMU) | B(HV_LOCK_DEVICE) | B(HV_LOCK_VCPU_WQ) | B(HV_LOCK_VM_STATE),
+                B(HV_LOCK_SRCU) | B(HV_LOCK_DEVICE) | B(HV_LOCK_VCPU_WQ) | B(HV_LOCK_VM_STATE),
                 HV_LOCK_VM,
                 "vCPU state; held by the vCPU thread while it runs",
         },
         [HV_LOCK_SLOTS] = {
                 "vm->slots_lock", "kvm->slots_lock", HV_LOCK_TYPE_MUTEX,
                 /* deleting a slot kicks every vCPU (MEMSLOT_RELOAD) */
-                B(HV_LOCK_SLOTS_ARCH) | B(HV_LOCK_IRQ) | B(HV_LOCK_SRCU) | B(HV_LOCK_MMU) | B(HV_LOCK_VCPU_WQ),
+                B(HV_LOCK_SLOTS_ARCH) | B(HV_LOCK_IRQ) | B(HV_LOCK_SRCU) | B(HV_LOCK_VCPU_WQ),
                 -1,
                 "memslot updates (hv_synchronize_srcu runs under it)",
         },
         [HV_LOCK_SLOTS_ARCH] = {
                 "vm->slots_arch_lock", "kvm->slots_arch_lock", HV_LOCK_TYPE_MUTEX,
-                B(HV_LOCK_MMU) | B(HV_LOCK_MN_INVALIDATE), -1,
+                0, -1,
                 "arch fields of memslots; released before hv_synchronize_srcu",
         },
         [HV_LOCK_IRQ] = {
@@ -63,20 +63,9 @@ const struct hv_lock_class_info hv_lock_hierarchy[_HV_LOCK_CLASS_MAX] = {
         [HV_LOCK_SRCU] = {
                 "vm->srcu", "kvm->srcu", HV_LOCK_TYPE_SRCU,
                 /* the debug-exit device stops the VM from its PIO handler */
-                B(HV_LOCK_SLOTS_ARCH) | B(HV_LOCK_IRQ) | B(HV_LOCK_MMU) | B(HV_LOCK_MN_INVALIDATE) |
-                        B(HV_LOCK_DEVICE) | B(HV_LOCK_VCPU_WQ) | B(HV_LOCK_VM_STATE),
+                B(HV_LOCK_SLOTS_ARCH) | B(HV_LOCK_IRQ) | B(HV_LOCK_DEVICE) | B(HV_LOCK_VCPU_WQ) | B(HV_LOCK_VM_STATE),
                 -1,
                 "memslots and the PIO/MMIO buses",
-        },
-        [HV_LOCK_MMU] = {
-                "vm->mmu_lock", "kvm->mmu_lock", HV_LOCK_TYPE_RWLOCK,
-                0, -1,
-                "userspace MMU state: dirty bitmaps, page-state tables",
-        },
-        [HV_LOCK_MN_INVALIDATE] = {
-                "vm->mn_invalidate_lock", "kvm->mn_invalidate_lock", HV_LOCK_TYPE_SPINLOCK,
-                0, -1,
-                "the count of invalidations in progress",
         },
         [HV_LOCK_DEVICE] = {
                 "device->lock", "(none)", HV_LOCK_TYPE_MUTEX,
@@ -142,8 +131,6 @@ enum hv_lock_class hv_lock_class_from_string(const char *s)
 
 static const char *const type_names[_HV_LOCK_TYPE_MAX] = {
         [HV_LOCK_TYPE_MUTEX] = "mutex",
-        [HV_LOCK_TYPE_RWLOCK] = "rwlock",
-        [HV_LOCK_TYPE_SPINLOCK] = "spinlock",
         [HV_LOCK_TYPE_SRCU] = "srcu",
 };
 

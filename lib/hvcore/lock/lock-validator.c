@@ -133,10 +133,7 @@ static void say_held_stack(void)
                         continue;
                 }
                 say("    #%u %s (%p)%s taken at %s:%d\n", i, class_name(h->lock_class), (const void *)h->lock,
-                    h->mode == HV_LOCK_MODE_SHARED      ? " [read]"
-                    : h->mode == HV_LOCK_MODE_SRCU_READ ? " [read side]"
-                                                        : "",
-                    loc_file(h->file), h->line);
+                    h->mode == HV_LOCK_MODE_SRCU_READ ? " [read side]" : "", loc_file(h->file), h->line);
         }
 }
 
@@ -498,7 +495,7 @@ void hv_lock_validator_pop(const enum hv_lock_class *lock, enum hv_lock_mode mod
                 }
         report_begin("unlock", "a lock released by a thread that does not hold it");
         say("  releasing %s (%p)%s from code at %p\n", class_name(*lock), (const void *)lock,
-            mode == HV_LOCK_MODE_SHARED ? " [read]" : mode == HV_LOCK_MODE_SRCU_READ ? " [read side]" : "", from);
+            mode == HV_LOCK_MODE_SRCU_READ ? " [read side]" : "", from);
         say("  rule: only the thread that took a lock releases it, once, on the same side\n");
         report_end();
 }

@@ -11,8 +11,7 @@
 #define HV_INTERNAL __attribute__((visibility("hidden")))
 
 enum hv_lock_mode {
-        HV_LOCK_MODE_EXCLUSIVE, /* mutex, spinlock, write side of an rwlock */
-        HV_LOCK_MODE_SHARED,    /* read side of an rwlock */
+        HV_LOCK_MODE_EXCLUSIVE, /* mutex */
         HV_LOCK_MODE_SRCU_READ, /* SRCU read side: never blocks, may nest */
 };
 

@@ -1,16 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* hvd's typed locks: pthread mutexes and rwlocks and a spinlock, each created with its class.
+/* hvd's typed locks: pthread mutexes, each created with its class (SRCU is in srcu.c).
  * With the validator built in, every acquisition is checked before it blocks (so a would-be
  * deadlock is reported instead of hanging) and recorded once it succeeds. Without it these are
  * the bare pthread calls. */
 #include "lock/lock.h"
 #include "lock/lock-validator.h"
-
-#if defined(__x86_64__) || defined(__i386__)
-#define cpu_relax() __builtin_ia32_pause()
-#else
-#define cpu_relax() do {} while (0)
-#endif
 
 #ifdef HV_LOCK_VALIDATOR_ON
 #define CALLER __builtin_return_address(0)
@@ -76,78 +70,4 @@ int hv__mutex_cond_wait(struct hv_mutex *m, pthread_cond_t *c, const struct time
         int r = abstime ? pthread_cond_timedwait(c, &m->mutex, abstime) : pthread_cond_wait(c, &m->mutex);
         VALIDATE(mutex_mark(m, true));
         return -r;
-}
-
-void hv_rwlock_init(struct hv_rwlock *l, enum hv_lock_class c)
-{
-        pthread_rwlock_init(&l->rwlock, NULL);
-        l->lock_class = c;
-        atomic_init(&l->writers, 0);
-        atomic_init(&l->readers, 0);
-        VALIDATE(hv_lock_validator_init(&l->lock_class, HV_LOCK_TYPE_RWLOCK, CALLER));
-}
-
-void hv_rwlock_destroy(struct hv_rwlock *l)
-{
-        VALIDATE(hv_lock_validator_destroy(&l->lock_class, CALLER));
-        pthread_rwlock_destroy(&l->rwlock);
-}
-
-void hv__read_lock(struct hv_rwlock *l, const char *file, int line)
-{
-        VALIDATE(hv_lock_validator_check(&l->lock_class, HV_LOCK_MODE_SHARED, file, line));
-        pthread_rwlock_rdlock(&l->rwlock);
-        VALIDATE(hv_lock_validator_push(&l->lock_class, HV_LOCK_MODE_SHARED, file, line));
-        VALIDATE(atomic_fetch_add_explicit(&l->readers, 1, memory_order_relaxed));
-}
-
-void hv__read_unlock(struct hv_rwlock *l)
-{
-        VALIDATE(hv_lock_validator_pop(&l->lock_class, HV_LOCK_MODE_SHARED, CALLER));
-        VALIDATE(atomic_fetch_sub_explicit(&l->readers, 1, memory_order_relaxed));
-        pthread_rwlock_unlock(&l->rwlock);
-}
-
-void hv__write_lock(struct hv_rwlock *l, const char *file, int line)
-{
-        VALIDATE(hv_lock_validator_check(&l->lock_class, HV_LOCK_MODE_EXCLUSIVE, file, line));
-        pthread_rwlock_wrlock(&l->rwlock);
-        VALIDATE(hv_lock_validator_push(&l->lock_class, HV_LOCK_MODE_EXCLUSIVE, file, line));
-        VALIDATE(atomic_store_explicit(&l->writers, 1, memory_order_relaxed));
-}
-
-void hv__write_unlock(struct hv_rwlock *l)
-{
-        VALIDATE(hv_lock_validator_pop(&l->lock_class, HV_LOCK_MODE_EXCLUSIVE, CALLER));
-        VALIDATE(atomic_store_explicit(&l->writers, 0, memory_order_relaxed));
-        pthread_rwlock_unlock(&l->rwlock);
-}
-
-void hv_spin_lock_init(struct hv_spinlock *l, enum hv_lock_class c)
-{
-        atomic_flag_clear(&l->flag);
-        l->lock_class = c;
-        atomic_init(&l->held, 0);
-        VALIDATE(hv_lock_validator_init(&l->lock_class, HV_LOCK_TYPE_SPINLOCK, CALLER));
-}
-
-void hv_spin_lock_destroy(struct hv_spinlock *l)
-{
-        VALIDATE(hv_lock_validator_destroy(&l->lock_class, CALLER));
-}
-
-void hv__spin_lock(struct hv_spinlock *l, const char *file, int line)
-{
-        VALIDATE(hv_lock_validator_check(&l->lock_class, HV_LOCK_MODE_EXCLUSIVE, file, line));
-        while (atomic_flag_test_and_set_explicit(&l->flag, memory_order_acquire))
-                cpu_relax();
-        VALIDATE(hv_lock_validator_push(&l->lock_class, HV_LOCK_MODE_EXCLUSIVE, file, line));
-        VALIDATE(atomic_store_explicit(&l->held, 1, memory_order_relaxed));
-}
-
-void hv__spin_unlock(struct hv_spinlock *l)
-{
-        VALIDATE(hv_lock_validator_pop(&l->lock_class, HV_LOCK_MODE_EXCLUSIVE, CALLER));
-        VALIDATE(atomic_store_explicit(&l->held, 0, memory_order_relaxed));
-        atomic_flag_clear_explicit(&l->flag, memory_order_release);
 }

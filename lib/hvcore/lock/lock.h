@@ -31,8 +31,6 @@ enum hv_lock_class {
         HV_LOCK_SLOTS_ARCH,      /* vm->slots_arch_lock (mutex) */
         HV_LOCK_IRQ,             /* vm->irq_lock (mutex) */
         HV_LOCK_SRCU,            /* vm->srcu (SRCU read side) */
-        HV_LOCK_MMU,             /* vm->mmu_lock (rwlock) */
-        HV_LOCK_MN_INVALIDATE,   /* vm->mn_invalidate_lock (spinlock) */
         HV_LOCK_DEVICE,          /* an emulated device's own state (mutex, leaf) */
         HV_LOCK_VCPU_WQ,         /* vcpu->wq_lock (mutex, leaf): a parked vCPU's wait queue */
         HV_LOCK_VM_STATE,        /* vm->state_lock (mutex, leaf): the VM's state and reason */
@@ -47,8 +45,6 @@ enum hv_lock_class hv_lock_class_from_string(const char *s);
 /* What kind of lock a class is; a lock must be created with a class of its own kind. */
 enum hv_lock_type {
         HV_LOCK_TYPE_MUTEX,
-        HV_LOCK_TYPE_RWLOCK,
-        HV_LOCK_TYPE_SPINLOCK,
         HV_LOCK_TYPE_SRCU,
         _HV_LOCK_TYPE_MAX,
         _HV_LOCK_TYPE_INVALID = -22,
@@ -56,24 +52,13 @@ enum hv_lock_type {
 const char *hv_lock_type_to_string(enum hv_lock_type t);
 enum hv_lock_type hv_lock_type_from_string(const char *s);
 
-/* The address of lock_class is the lock's identity for the validator. owner/held/writers/
- * readers are debugging aids kept up to date only in validator builds (the validator's own
+/* The address of lock_class is the lock's identity for the validator. owner/held are
+ * debugging aids kept up to date only in validator builds (the validator's own
  * per-thread record is what hv_lock_assert_held checks). */
 struct hv_mutex {
         pthread_mutex_t mutex;
         enum hv_lock_class lock_class;
         _Atomic(pthread_t) owner; /* 0 when free */
-        _Atomic int held;
-};
-struct hv_rwlock {
-        pthread_rwlock_t rwlock;
-        enum hv_lock_class lock_class;
-        _Atomic int writers;
-        _Atomic int readers;
-};
-struct hv_spinlock {
-        atomic_flag flag;
-        enum hv_lock_class lock_class;
         _Atomic int held;
 };
 
@@ -94,26 +79,8 @@ int hv__mutex_cond_wait(struct hv_mutex *m, pthread_cond_t *c, const struct time
 #define hv_mutex_cond_wait(m, c) hv__mutex_cond_wait((m), (c), NULL, __FILE__, __LINE__)
 #define hv_mutex_cond_timedwait(m, c, abstime) hv__mutex_cond_wait((m), (c), (abstime), __FILE__, __LINE__)
 
-void hv_rwlock_init(struct hv_rwlock *l, enum hv_lock_class c);
-void hv_rwlock_destroy(struct hv_rwlock *l);
-void hv__read_lock(struct hv_rwlock *l, const char *file, int line);
-void hv__read_unlock(struct hv_rwlock *l);
-void hv__write_lock(struct hv_rwlock *l, const char *file, int line);
-void hv__write_unlock(struct hv_rwlock *l);
-#define hv_read_lock(l) hv__read_lock((l), __FILE__, __LINE__)
-#define hv_read_unlock(l) hv__read_unlock(l)
-#define hv_write_lock(l) hv__write_lock((l), __FILE__, __LINE__)
-#define hv_write_unlock(l) hv__write_unlock(l)
-
-void hv_spin_lock_init(struct hv_spinlock *l, enum hv_lock_class c);
-void hv_spin_lock_destroy(struct hv_spinlock *l);
-void hv__spin_lock(struct hv_spinlock *l, const char *file, int line);
-void hv__spin_unlock(struct hv_spinlock *l);
-#define hv_spin_lock(l) hv__spin_lock((l), __FILE__, __LINE__)
-#define hv_spin_unlock(l) hv__spin_unlock(l)
-
 /* Asserts (with the validator: aborts with a report; without: no-op) that the calling
- * thread holds the lock. Works for hv_mutex, hv_rwlock (either side) and hv_spinlock. */
+ * thread holds the lock. Works for hv_mutex and for the read side of hv_srcu. */
 #define hv_lock_assert_held(l) hv__lock_assert_held(&(l)->lock_class, __FILE__, __LINE__)
 void hv__lock_assert_held(const enum hv_lock_class *lock, const char *file, int line);
 /* The opposite (lockdep_assert_not_held): the calling thread does not hold the lock. */

@@ -64,7 +64,6 @@ struct hv_vm {
         struct hv_mutex slots_arch_lock; /* arch fields of memslots */
         struct hv_mutex irq_lock;        /* interrupt lines */
         struct hv_srcu srcu;             /* memslots, buses */
-        struct hv_rwlock mmu_lock;       /* dirty bitmaps (later) */
 
         struct hv_memslots *_Atomic memslots;
         struct hv_bus *_Atomic buses[_HV_BUS_MAX];

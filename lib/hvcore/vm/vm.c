@@ -581,7 +581,6 @@ int hv_vm_new_with_hooks(const struct hv_vm_config *config, const struct hv_vm_c
         hv_mutex_init(&vm->slots_lock, HV_LOCK_SLOTS);
         hv_mutex_init(&vm->slots_arch_lock, HV_LOCK_SLOTS_ARCH);
         hv_mutex_init(&vm->irq_lock, HV_LOCK_IRQ);
-        hv_rwlock_init(&vm->mmu_lock, HV_LOCK_MMU);
         hv_srcu_init(&vm->srcu);
         hv_mutex_init(&vm->state_lock, HV_LOCK_VM_STATE);
         pthread_condattr_t ca;
@@ -696,7 +695,6 @@ HV_EXPORT struct hv_vm *hv_vm_free(struct hv_vm *vm)
         pthread_cond_destroy(&vm->park_cond);
         hv_mutex_destroy(&vm->state_lock);
         hv_srcu_destroy(&vm->srcu);
-        hv_rwlock_destroy(&vm->mmu_lock);
         hv_mutex_destroy(&vm->irq_lock);
         hv_mutex_destroy(&vm->slots_arch_lock);
         hv_mutex_destroy(&vm->slots_lock);
