@@ -84,6 +84,7 @@ int hv_bus_unregister(struct hv_vm *vm, enum hv_bus_kind kind, uint64_t base)
 int hv_bus_dispatch(struct hv_vm *vm, enum hv_bus_kind kind, uint64_t addr, bool is_write,
                     uint8_t *data, uint32_t len)
 {
+        hv_lock_assert_held(&vm->srcu);
         const struct hv_bus *bus = hv_srcu_dereference(vm->buses[kind]);
         uint32_t lo = 0, hi = bus ? bus->n : 0;
         while (lo < hi) {

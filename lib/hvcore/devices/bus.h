@@ -41,7 +41,7 @@ int hv_bus_register(struct hv_vm *vm, enum hv_bus_kind kind, uint64_t base, uint
                     const struct hv_io_ops *ops, void *opaque);
 /* Removes the range starting at base; when it returns no vCPU is inside its callbacks. */
 int hv_bus_unregister(struct hv_vm *vm, enum hv_bus_kind kind, uint64_t base);
-/* Dispatches one access (vm->srcu held). Returns 0 when a device handled it, -ENODEV when
+/* Dispatches one access (vm->srcu held, asserted). Returns 0 when a device handled it, -ENODEV when
  * none is there (reads are then all ones, writes dropped). */
 int hv_bus_dispatch(struct hv_vm *vm, enum hv_bus_kind kind, uint64_t addr, bool is_write,
                     uint8_t *data, uint32_t len);

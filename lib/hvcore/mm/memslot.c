@@ -163,6 +163,7 @@ out:
 
 const struct hv_memslots *hv_memslots_get(struct hv_vm *vm)
 {
+        hv_lock_assert_held(&vm->srcu);
         return hv_srcu_dereference(vm->memslots);
 }
 

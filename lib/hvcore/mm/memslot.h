@@ -34,7 +34,7 @@ int hv_memslot_set(struct hv_vm *vm, uint32_t id, uint64_t gpa, uint64_t size, v
  * waits for readers again. When it returns the caller may unmap the host memory. */
 int hv_memslot_delete(struct hv_vm *vm, uint32_t id);
 
-/* Read side (vm->srcu held). */
+/* Read side: vm->srcu held (asserted). */
 const struct hv_memslots *hv_memslots_get(struct hv_vm *vm);
 const struct hv_memslot *hv_memslot_find(const struct hv_memslots *slots, uint64_t gpa);
 /* Host address of [gpa, gpa+len) if it lies inside one valid slot, else NULL. */
