@@ -611,16 +611,22 @@ START_TEST(test_vcpu_nesting_largest_vm_passes)
 END_TEST
 
 /* A vCPU mutex of such a run is still not recursive... */
+static struct hv_mutex run_vm, run_vcpu[3];
+
+static void lock_vcpu_run(void)
+{
+        hv_mutex_init(&run_vm, HV_LOCK_VM);
+        hv_mutex_lock(&run_vm);
+        for (size_t i = 0; i < ARRAY_SIZE(run_vcpu); i++) {
+                hv_mutex_init(&run_vcpu[i], HV_LOCK_VCPU);
+                hv_mutex_lock(&run_vcpu[i]);
+        }
+}
+
 static void vcpu_run_recursion(void *arg)
 {
-        static struct hv_mutex vm, vcpu[3];
-        hv_mutex_init(&vm, HV_LOCK_VM);
-        hv_mutex_lock(&vm);
-        for (int i = 0; i < 3; i++) {
-                hv_mutex_init(&vcpu[i], HV_LOCK_VCPU);
-                hv_mutex_lock(&vcpu[i]);
-        }
-        hv_mutex_lock(&vcpu[1]);
+        lock_vcpu_run();
+        hv_mutex_lock(&run_vcpu[1]);
 }
 
 START_TEST(test_vcpu_run_recursion)
@@ -633,15 +639,9 @@ END_TEST
 /* ...and one released twice is still reported. */
 static void vcpu_run_unlock_twice(void *arg)
 {
-        static struct hv_mutex vm, vcpu[3];
-        hv_mutex_init(&vm, HV_LOCK_VM);
-        hv_mutex_lock(&vm);
-        for (int i = 0; i < 3; i++) {
-                hv_mutex_init(&vcpu[i], HV_LOCK_VCPU);
-                hv_mutex_lock(&vcpu[i]);
-        }
-        hv_mutex_unlock(&vcpu[1]);
-        hv_mutex_unlock(&vcpu[1]);
+        lock_vcpu_run();
+        hv_mutex_unlock(&run_vcpu[1]);
+        hv_mutex_unlock(&run_vcpu[1]);
 }
 
 START_TEST(test_vcpu_run_unlock_twice)
