@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -445,6 +446,43 @@ START_TEST(test_cycle_through_srcu)
 }
 END_TEST
 
+/* The same three orders at the same time: each thread holds its first lock when all of them
+ * reach for their second, so without the validator they would deadlock. Each checks before it
+ * blocks, and the one that publishes its order last sees the other two: the process aborts
+ * with the cycle instead of hanging. */
+static struct cycle race_cy = {3, {HV_LOCK_VENDOR_MODULE, HV_LOCK_VCPU, HV_LOCK_SLOTS}};
+static pthread_barrier_t race_barrier;
+
+static void *race_thread(void *arg)
+{
+        unsigned e = (unsigned)(uintptr_t)arg;
+        any_take(&race_cy.locks[e]);
+        pthread_barrier_wait(&race_barrier);
+        any_take(&race_cy.locks[(e + 1) % race_cy.n]);
+        return NULL;
+}
+
+static void cycle_race(void *arg)
+{
+        pthread_t t[3];
+        for (unsigned i = 0; i < race_cy.n; i++)
+                any_init(&race_cy.locks[i], race_cy.classes[i]);
+        pthread_barrier_init(&race_barrier, NULL, race_cy.n);
+        for (unsigned i = 0; i < race_cy.n; i++)
+                if (pthread_create(&t[i], NULL, race_thread, (void *)(uintptr_t)i) != 0)
+                        _exit(2);
+        for (unsigned i = 0; i < race_cy.n; i++)
+                pthread_join(t[i], NULL);
+        _exit(3); /* unreachable: they deadlock or the validator aborts */
+}
+
+START_TEST(test_cycle_three_threads_at_once)
+{
+        EXPECT_ABORT(cycle_race, NULL, "lock order (observed cycle) violated", "which closes the cycle",
+                     "vendor_module_lock", "vcpu->mutex", "vm->slots_lock");
+}
+END_TEST
+
 /* A diamond is no cycle: A before B and C, both before D, and A before D. */
 START_TEST(test_diamond_passes)
 {
@@ -848,6 +886,7 @@ static Suite *lock_rules_suite(void)
         tcase_add_test(tc, test_cycle_of_three);
         tcase_add_test(tc, test_cycle_of_four);
         tcase_add_test(tc, test_cycle_through_srcu);
+        tcase_add_test(tc, test_cycle_three_threads_at_once);
         tcase_add_test(tc, test_diamond_passes);
         tcase_add_test(tc, test_inversion_srcu_reader_then_synchronize);
         tcase_add_test(tc, test_inversion_srcu_synchronize_then_reader);
