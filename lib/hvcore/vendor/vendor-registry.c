@@ -209,10 +209,11 @@ static void verdict_set(struct hv_vendor_verdict *v, enum hv_vendor_result resul
         hv_vendor_reason_sanitize(v->reason, sizeof(v->reason));
 }
 
-/* Runs a loaded plugin's entry under the lock and decides its verdict. Returns 0 when it
- * registered (the handle is then kept), else -errno. */
+/* Runs a loaded plugin's entry and decides its verdict. Returns 0 when it registered (the
+ * handle is then kept), else -errno. */
 static int vendor_run_entry(void *handle, const char *path, struct hv_vendor_verdict *v)
 {
+        hv_lock_assert_held(&vendor_module_lock);
         hv_vendor_plugin_entry_fn entry;
         *(void **)&entry = dlsym(handle, HV_VENDOR_PLUGIN_ENTRY);
         if (!entry) {

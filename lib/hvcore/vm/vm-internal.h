@@ -32,7 +32,7 @@ enum hv_run_target {
 };
 
 /* Test/benchmark hooks: set up each vCPU after it is created (and after a reset) when no
- * kernel is given; raw code guests use this. Called with vcpu->mutex held. */
+ * kernel is given; raw code guests use this. Called with vcpu->mutex held (asserted). */
 struct hv_vm_hooks {
         int (*setup_vcpu)(struct hv_vm *vm, struct hv_vcpu *vcpu, void *opaque);
         /* Runs first in the vCPU's request handling (V1), on the vCPU thread. */
