@@ -12,6 +12,7 @@
 #include "hv-test.h"
 #include "macros.h"
 #include "test-lock-any.h"
+#include "vm/vm-internal.h"
 
 static void expect_abort(void (*fn)(void *), void *arg, const char *const *needles)
 {
@@ -688,6 +689,29 @@ START_TEST(test_vcpu_run_unlock_twice)
 }
 END_TEST
 
+/* vm->irq_lock is real: every interrupt line goes through hv_vm_set_irq_line, which takes it
+ * (a leaf) around KVM_IRQ_LINE. A device that raised its line under its own lock breaks the
+ * leaf rule of device->lock. (No VM fd here: the ioctl is never reached.) */
+static void irq_line_under_device_lock(void *arg)
+{
+        static struct hv_vm vm;
+        struct hv_mutex dev;
+        vm.vm_fd = -EBADF;
+        hv_mutex_init(&vm.irq_lock, HV_LOCK_IRQ);
+        hv_mutex_init(&dev, HV_LOCK_DEVICE);
+        if (hv_vm_set_irq_line(&vm, 4, true) != -EBADF) /* allowed with nothing held */
+                _exit(2);
+        hv_mutex_lock(&dev);
+        (void)hv_vm_set_irq_line(&vm, 4, true);
+}
+
+START_TEST(test_irq_line_takes_irq_lock)
+{
+        EXPECT_ABORT(irq_line_under_device_lock, NULL, "leaf lock violated", "acquiring vm->irq_lock",
+                     "while holding device->lock", "vm.c:");
+}
+END_TEST
+
 /* Rule: only the holder releases a lock, once. */
 static void unlock_not_held(void *arg)
 {
@@ -897,6 +921,7 @@ static Suite *lock_rules_suite(void)
         tcase_add_test(tc, test_vcpu_nesting_largest_vm_passes);
         tcase_add_test(tc, test_vcpu_run_recursion);
         tcase_add_test(tc, test_vcpu_run_unlock_twice);
+        tcase_add_test(tc, test_irq_line_takes_irq_lock);
         tcase_add_test(tc, test_unlock_not_held);
         tcase_add_test(tc, test_unlock_wrong_side);
         tcase_add_test(tc, test_assert_held);
