@@ -332,6 +332,25 @@ START_TEST(test_unload)
 }
 END_TEST
 
+/* A VM holds the vendor's table from hv_vm_new to hv_vm_free: unloading under it is refused. */
+START_TEST(test_unload_busy_while_held)
+{
+        ck_assert_ptr_null(hv_vendor_acquire());
+        hv_vendor_release(NULL);
+        ck_assert_int_eq(hv_vendor_load_file(fixture_path("claim-all"), NULL), 0);
+        const struct hv_vendor_ops *a = hv_vendor_acquire(), *b = hv_vendor_acquire();
+        ck_assert_ptr_eq(a, hv_vendor_get());
+        ck_assert_ptr_eq(b, a);
+        ck_assert_int_eq(hv_vendor_unload(), -EBUSY);
+        hv_vendor_release(a);
+        ck_assert_int_eq(hv_vendor_unload(), -EBUSY);
+        ck_assert_str_eq(b->kvm_module(), "kvm_fixture"); /* still loaded */
+        hv_vendor_release(b);
+        ck_assert_int_eq(hv_vendor_unload(), 0);
+        ck_assert_ptr_null(hv_vendor_get());
+}
+END_TEST
+
 #define RACERS 8
 struct racer {
         pthread_barrier_t *barrier;
@@ -435,6 +454,7 @@ int main(void)
         tcase_add_test(tc, test_mandatory_op_missing);
         tcase_add_test(tc, test_ops_layout_1_0);
         tcase_add_test(tc, test_unload);
+        tcase_add_test(tc, test_unload_busy_while_held);
         tcase_add_test(tc, test_reason_sanitize);
         tcase_add_test(tc, test_cpu_vendor_matches_cpuinfo);
         suite_add_tcase(s, tc);

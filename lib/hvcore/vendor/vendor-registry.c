@@ -30,6 +30,7 @@ static char vendor_name[HV_VENDOR_NAME_MAX];
 static char vendor_path[PATH_MAX];
 static void *vendor_handle;
 static _Atomic(const struct hv_vendor_ops *) vendor_published;
+static unsigned vendor_users; /* VMs holding the table (hv_vendor_acquire), under the lock */
 
 /* One entry call in progress (at most one: it runs under vendor_module_lock). */
 struct vendor_load {
@@ -379,6 +380,28 @@ HV_EXPORT const struct hv_vendor_ops *hv_vendor_get(void)
         return atomic_load_explicit(&vendor_published, memory_order_acquire);
 }
 
+const struct hv_vendor_ops *hv_vendor_acquire(void)
+{
+        struct hv_mutex *lock = vendor_lock();
+        hv_mutex_lock(lock);
+        const struct hv_vendor_ops *ops = atomic_load(&vendor_published);
+        if (ops)
+                vendor_users++;
+        hv_mutex_unlock(lock);
+        return ops;
+}
+
+void hv_vendor_release(const struct hv_vendor_ops *ops)
+{
+        if (!ops)
+                return;
+        struct hv_mutex *lock = vendor_lock();
+        hv_mutex_lock(lock);
+        if (vendor_users > 0)
+                vendor_users--;
+        hv_mutex_unlock(lock);
+}
+
 HV_EXPORT int hv_vendor_unload(void)
 {
         struct hv_mutex *lock = vendor_lock();
@@ -386,6 +409,8 @@ HV_EXPORT int hv_vendor_unload(void)
         hv_mutex_lock(lock);
         if (!atomic_load(&vendor_published))
                 r = -ENODEV;
+        else if (vendor_users > 0)
+                r = -EBUSY;
         else {
                 atomic_store_explicit(&vendor_published, NULL, memory_order_release);
                 (void)dlclose(vendor_handle);

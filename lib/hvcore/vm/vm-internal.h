@@ -18,6 +18,8 @@
 #include "boot/pvh.h"
 #include "lock/srcu.h"
 
+struct hv_vendor_ops;
+
 struct hv_vcpu;
 struct hv_vm_power_on;
 struct kvm_run;
@@ -51,6 +53,7 @@ struct hv_vm {
         struct hv_vm_callbacks callbacks;
         void *userdata;
         struct hv_vm_hooks hooks;
+        const struct hv_vendor_ops *vendor; /* held from hv_vm_new to hv_vm_free; every op set */
 
         int kvm_fd, vm_fd;
         size_t run_size;

@@ -26,7 +26,7 @@
 #include "vm/vcpu.h"
 #include "vm/vm-internal.h"
 #include "vm/vm-serial.h"
-#include "vendor/vm-vendor.h"
+#include "vendor/vendor-registry.h"
 
 
 #define HV_TSS_ADDR 0xfffbd000u
@@ -563,17 +563,21 @@ int hv_vm_new_with_hooks(const struct hv_vm_config *config, const struct hv_vm_c
                 *err = set_error("no kernel given");
                 return -EINVAL;
         }
-        /* the vendor's CPUID fix-ups are part of the VM: never run one without them */
-        if (!hv_vm_vendor()) {
+        /* the vendor's CPUID fix-ups are part of the VM: never run one without them; the VM
+         * holds the vendor's table (which its ops then call untested) until it is freed */
+        const struct hv_vendor_ops *vendor = hv_vendor_acquire();
+        if (!vendor) {
                 *err = set_error("no vendor plugin is registered");
                 return -ENODEV;
         }
 
         struct hv_vm *vm = calloc(1, sizeof(*vm));
         if (!vm) {
+                hv_vendor_release(vendor);
                 *err = set_error("out of memory");
                 return -ENOMEM;
         }
+        vm->vendor = vendor;
         vm->kvm_fd = vm->vm_fd = vm->ram.fd = -EBADF;
         vm->exit_code = -1;
         hv_mutex_init(&vm->lock, HV_LOCK_VM);
@@ -696,6 +700,7 @@ HV_EXPORT struct hv_vm *hv_vm_free(struct hv_vm *vm)
         free(vm->kernel);
         free(vm->initrd);
         free(vm->cmdline);
+        hv_vendor_release(vm->vendor);
         free(vm);
         return NULL;
 }

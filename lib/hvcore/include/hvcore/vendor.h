@@ -3,7 +3,8 @@
  * register (KVM's rule), and keeps each plugin's verdict for hvd --check-host.
  *
  * Threads: every function may be called from any thread. hv_vendor_get() is lock-free; the
- * table it returns stays valid until hv_vendor_unload(), which only tests and shutdown call. */
+ * table it returns stays valid until hv_vendor_unload(), which only tests and shutdown call,
+ * and which a VM's existence holds off. */
 #pragma once
 
 #include <stddef.h>
@@ -48,7 +49,8 @@ int hv_vendor_load_dir(const char *dir, struct hv_vendor_verdict **ret_verdicts,
 /* The registered vendor's ops (the core's copy, every op non-NULL), or NULL when none is. */
 const struct hv_vendor_ops *hv_vendor_get(void);
 
-/* Unregisters the vendor and closes its plugin. No VM may still use it. 0, or -ENODEV. */
+/* Unregisters the vendor and closes its plugin. 0, -ENODEV (none is registered) or -EBUSY
+ * (a VM still uses it: free every VM first). */
 int hv_vendor_unload(void);
 
 /* The CPU vendor string of CPUID leaf 0 ("AuthenticAMD", "GenuineIntel"; "" off x86), and the
