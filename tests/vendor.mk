@@ -45,3 +45,11 @@ tests_test_vendor_plugins_LDADD = $(HV_TEST_LIBS)
 tests_test_vendor_check_host_SOURCES = tests/test-vendor-check-host.c tests/test-vendor-host.h daemon/check-host.c daemon/check-host.h
 tests_test_vendor_check_host_CFLAGS = $(HV_TEST_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/daemon
 tests_test_vendor_check_host_LDADD = $(HV_TEST_LIBS) $(JSONC_LIBS)
+
+# hv_host_info_get: /dev/kvm, its capabilities and the limits of one VM (core).
+check_PROGRAMS += tests/test-host-info
+TESTS += tests/test-host-info
+CORE_TESTS += tests/test-host-info
+tests_test_host_info_SOURCES = tests/test-host-info.c
+tests_test_host_info_CFLAGS = $(HV_TEST_CFLAGS)
+tests_test_host_info_LDADD = $(HV_TEST_LIBS)

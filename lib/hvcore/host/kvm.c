@@ -3,6 +3,7 @@
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
 
+#include "hvcore/host.h"
 #include "hvcore/kvm-host.h"
 #include "macros.h"
 #include "hvcore/hvcore.h"
@@ -51,6 +52,7 @@ HV_EXPORT const struct hv_kvm_cap_desc hv_kvm_caps[] = {
         { KVM_CAP_ADJUST_CLOCK, "KVM_CAP_ADJUST_CLOCK", false, "kvmclock save/restore" },
 };
 HV_EXPORT const size_t hv_kvm_caps_count = ARRAY_SIZE(hv_kvm_caps);
+_Static_assert(ARRAY_SIZE(hv_kvm_caps) <= HV_HOST_CAPS_MAX, "hv_host_info.cap_values holds every capability");
 
 HV_EXPORT int hv_kvm_check_required_caps(int kvm_fd, const char **ret_missing)
 {
