@@ -335,6 +335,7 @@ START_TEST(test_error_table)
         ck_assert_str_eq(hvd_bus_error_name(-EACCES), HVD_ERROR_ACCESS_DENIED);
         ck_assert_str_eq(hvd_bus_error_name(-ETIMEDOUT), HVD_ERROR_TIMEOUT);
         ck_assert_str_eq(hvd_bus_error_name(-EOPNOTSUPP), HVD_ERROR_NOT_SUPPORTED);
+        ck_assert_str_eq(hvd_bus_error_name(-ENODEV), HVD_ERROR_NOT_SUPPORTED); /* no vendor plugin */
         ck_assert_str_eq(hvd_bus_error_name(-ENOSPC), HVD_ERROR_LIMIT_EXCEEDED);
         ck_assert_str_eq(hvd_bus_error_name(-EXDEV), HVD_ERROR_FAILED);
         ck_assert_int_eq(vm_on_reboot_from_string("shutoff"), VM_ON_REBOOT_SHUTOFF);

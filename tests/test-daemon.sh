@@ -76,6 +76,12 @@ done
 t_check "Shutdown on a shut-off VM: InvalidState" t_expect_error org.hvd1.Error.InvalidState -- t_send /org/hvd1/vm/demo org.hvd1.VM.Shutdown uint64:1000000
 t_check "Shutdown with an absurd timeout: InvalidConfig" t_expect_error org.hvd1.Error.InvalidConfig timeout_usec -- t_send /org/hvd1/vm/demo org.hvd1.VM.Shutdown uint64:18446744073709551615
 t_check "state unchanged" test "$(t_get /org/hvd1/vm/demo org.hvd1.VM State)" = 's "shutoff"'
+# a host no vendor plugin claims (here: no /dev/kvm) cannot run VMs: NotSupported, not Failed
+if [ "$(t_get /org/hvd1 org.hvd1.Manager VendorPlugin)" = 's ""' ]; then
+        t_check "Start without a vendor plugin: NotSupported" \
+                t_expect_error org.hvd1.Error.NotSupported "no vendor plugin" -- t_send /org/hvd1/vm/demo org.hvd1.VM.Start
+        t_check "... and the VM is still shut off" test "$(t_get /org/hvd1/vm/demo org.hvd1.VM State)" = 's "shutoff"'
+fi
 t_check "GetConsoleLog of a VM that never ran is empty" test "$(t_call /org/hvd1/vm/demo org.hvd1.VM GetConsoleLog)" = "ay 0"
 t_check "OpenConsole hands out an fd" bash -c "busctl --user call org.hvd1 /org/hvd1/vm/demo org.hvd1.VM OpenConsole | grep -q '^h '"
 
