@@ -295,7 +295,8 @@ START_TEST(test_conf)
         snprintf(path, sizeof(path), "%s/hvd.conf", dir);
         hvd_conf_init(&c);
         ck_assert_int_eq(hvd_conf_load(&c, path, true, &err), 0); /* missing and optional */
-        ck_assert_int_lt(hvd_conf_load(&c, path, false, &err), 0);
+        ck_assert_int_eq(hvd_conf_load(&c, path, false, &err), -ENOENT);
+        ck_assert_msg(strstr(err, "hvd.conf: No such file or directory"), "%s", err);
         free(err);
         err = NULL;
 

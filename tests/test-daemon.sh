@@ -239,6 +239,10 @@ t_check "a missing --config file: exit 1, naming it" bash -c "test $st = 1 && gr
 printf '[hvd]\nMaxVMs = 2\nBogus = 1\n' >"$T_DIR/bad.conf"
 out=$("$HVD_BIN" --user --config="$T_DIR/bad.conf" 2>&1) && st=0 || st=$?
 t_check "a bad key in hvd.conf: exit 1, naming the line" bash -c "test $st = 1 && grep -q 'bad.conf:3: unknown key \"Bogus\"' <<<\"\$1\"" _ "$out"
+printf 'x\n' >"$T_DIR/afile"
+out=$("$HVD_BIN" --user --state-dir="$T_DIR/afile" --runtime-dir="$T_DIR/r4" 2>&1) && st=0 || st=$?
+t_check "a --state-dir that is a file: exit 1, naming it and why" \
+        bash -c "test $st = 1 && grep -q 'cannot open .*afile: Not a directory' <<<\"\$1\"" _ "$out"
 out=$(env -u XDG_RUNTIME_DIR XDG_STATE_HOME="$T_DIR/s2" "$HVD_BIN" --user 2>&1) && st=0 || st=$?
 t_check "user mode without XDG_RUNTIME_DIR: a clear error" bash -c "test $st = 1 && grep -q XDG_RUNTIME_DIR <<<\"\$1\"" _ "$out"
 
