@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "hvcore/vendor.h"
+#include "host/host-internal.h"
 #include "hvcore/kvm-host.h"
 #include "lock/lock.h"
 #include "macros.h"
