@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "host/host-internal.h"
 #include "hvcore/kvm-host.h"
 #include "macros.h"
 #include "vm/request.h"

@@ -3,26 +3,17 @@
  * each plugin's verdict, the vendor's report, the KVM capabilities hvd uses), then prints it
  * as JSON or renders the same document as a text table, so the two never disagree. */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <json-c/json.h>
-#include <linux/kvm.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "check-host.h"
 #include "hvcore/hvcore.h"
-#include "hvcore/vendor.h"
-#include "hvcore/kvm-host.h"
 #include "macros.h"
-
-#ifndef KVM_DIRTY_LOG_INITIALLY_SET
-#define KVM_DIRTY_LOG_INITIALLY_SET (1 << 1)
-#endif
 
 static void json_putp(json_object **o)
 {
@@ -64,86 +55,88 @@ static json_object *check_cpu(void)
         return o;
 }
 
-#define CAPS_MAX 64
-
-static long cap_value(const long *values, long cap)
-{
-        for (size_t i = 0; i < hv_kvm_caps_count && i < CAPS_MAX; i++)
-                if (hv_kvm_caps[i].cap == cap)
-                        return values[i];
-        return -ENOENT;
-}
-
-static json_object *int_or_null(long v)
+static json_object *int_or_null(int64_t v)
 {
         return v >= 0 ? json_object_new_int64(v) : NULL;
 }
 
-static json_object *check_kvm(struct check *c)
+/* KVM's figures where 0 means it did not say. */
+static json_object *positive_or_null(uint32_t v)
+{
+        return v > 0 ? json_object_new_int64(v) : NULL;
+}
+
+static json_object *check_kvm(struct check *c, const struct hv_host_info *info)
 {
         json_object *o = json_object_new_object();
         add_str(o, "device", HV_KVM_DEVICE);
-        _cleanup_close_ int fd = hv_kvm_open();
-        json_object_object_add(o, "usable", json_object_new_boolean(fd >= 0));
-        if (fd < 0) {
-                add_str(o, "error", fd == -EPROTO ? "KVM API version is not 12" : strerror(-fd));
-                problem(c, fd, "%s is not usable: %s", HV_KVM_DEVICE,
-                        fd == -EPROTO ? "KVM API version is not 12" : strerror(-fd));
+        json_object_object_add(o, "usable", json_object_new_boolean(info->kvm_usable));
+        if (!info->kvm_usable) {
+                add_str(o, "error", info->kvm_problem);
+                problem(c, info->kvm_error, "%s is not usable: %s", HV_KVM_DEVICE, info->kvm_problem);
                 return o;
         }
-        json_object_object_add(o, "api_version", json_object_new_int(ioctl(fd, KVM_GET_API_VERSION, 0)));
+        json_object_object_add(o, "api_version", json_object_new_int64(info->api_version));
+        add_str(o, "capabilities_from", info->caps_from_vm ? "vm" : "system");
 
-        /* Ask a VM where KVM allows it: per-VM values (ring size, memslots) are what hvd's
-         * VMs will get. */
-        _cleanup_close_ int vm_fd = -EBADF;
-        if (hv_kvm_check_cap(fd, KVM_CAP_CHECK_EXTENSION_VM) > 0)
-                vm_fd = ioctl(fd, KVM_CREATE_VM, 0);
-        int query_fd = vm_fd >= 0 ? vm_fd : fd;
-        add_str(o, "capabilities_from", vm_fd >= 0 ? "vm" : "system");
-
-        long values[CAPS_MAX];
         json_object *caps = json_object_new_array();
-        for (size_t i = 0; i < hv_kvm_caps_count && i < ARRAY_SIZE(values); i++) {
+        for (size_t i = 0; i < hv_kvm_caps_count && i < HV_HOST_CAPS_MAX; i++) {
                 const struct hv_kvm_cap_desc *d = &hv_kvm_caps[i];
-                values[i] = hv_kvm_check_cap(query_fd, d->cap);
                 json_object *e = json_object_new_object();
                 add_str(e, "name", d->name);
-                json_object_object_add(e, "value", int_or_null(values[i]));
-                json_object_object_add(e, "present", json_object_new_boolean(values[i] > 0));
+                json_object_object_add(e, "value", int_or_null(info->cap_values[i]));
+                json_object_object_add(e, "present", json_object_new_boolean(info->cap_values[i] > 0));
                 json_object_object_add(e, "required", json_object_new_boolean(d->required));
                 add_str(e, "use", d->why);
                 json_object_array_add(caps, e);
-                if (d->required && values[i] <= 0)
+                if (d->required && info->cap_values[i] <= 0)
                         problem(c, -EOPNOTSUPP, "required capability %s (%s) is missing", d->name, d->why);
         }
 
         /* The figures hvd's own code depends on, by name. */
         json_object *sum = json_object_new_object();
-        json_object_object_add(sum, "irqchip", json_object_new_boolean(cap_value(values, KVM_CAP_IRQCHIP) > 0));
-        json_object_object_add(sum, "pit", json_object_new_boolean(cap_value(values, KVM_CAP_PIT2) > 0));
-        json_object_object_add(sum, "immediate_exit",
-                               json_object_new_boolean(cap_value(values, KVM_CAP_IMMEDIATE_EXIT) > 0));
-        long ring = cap_value(values, KVM_CAP_DIRTY_LOG_RING);
-        long ring_acq_rel = cap_value(values, KVM_CAP_DIRTY_LOG_RING_ACQ_REL);
-        long ring_bytes = ring_acq_rel > 0 ? ring_acq_rel : ring;
+        json_object_object_add(sum, "irqchip", json_object_new_boolean(info->irqchip));
+        json_object_object_add(sum, "pit", json_object_new_boolean(info->pit));
+        json_object_object_add(sum, "immediate_exit", json_object_new_boolean(info->immediate_exit));
         json_object *r = json_object_new_object();
-        json_object_object_add(r, "max_bytes", json_object_new_int64(ring_bytes > 0 ? ring_bytes : 0));
-        json_object_object_add(r, "max_entries",
-                               json_object_new_int64(ring_bytes > 0 ? ring_bytes / (long)sizeof(struct kvm_dirty_gfn) : 0));
-        json_object_object_add(r, "acq_rel", json_object_new_boolean(ring_acq_rel > 0));
+        json_object_object_add(r, "max_bytes", json_object_new_int64(info->dirty_ring_max_bytes));
+        json_object_object_add(r, "max_entries", json_object_new_int64(info->dirty_ring_max_entries));
+        json_object_object_add(r, "acq_rel", json_object_new_boolean(info->dirty_ring_acq_rel));
         json_object_object_add(sum, "dirty_log_ring", r);
-        long manual = cap_value(values, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2);
         json_object *m = json_object_new_object();
-        json_object_object_add(m, "value", int_or_null(manual));
-        json_object_object_add(m, "enable", json_object_new_boolean(manual > 0 && (manual & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE)));
-        json_object_object_add(m, "initially_set", json_object_new_boolean(manual > 0 && (manual & KVM_DIRTY_LOG_INITIALLY_SET)));
+        json_object_object_add(m, "value", int_or_null(info->manual_protect));
+        json_object_object_add(m, "enable", json_object_new_boolean(info->manual_protect_enable));
+        json_object_object_add(m, "initially_set", json_object_new_boolean(info->manual_protect_initially_set));
         json_object_object_add(sum, "manual_dirty_log_protect", m);
-        json_object_object_add(sum, "max_vcpus", int_or_null(cap_value(values, KVM_CAP_MAX_VCPUS)));
-        json_object_object_add(sum, "recommended_vcpus", int_or_null(cap_value(values, KVM_CAP_NR_VCPUS)));
-        json_object_object_add(sum, "memslots", int_or_null(cap_value(values, KVM_CAP_NR_MEMSLOTS)));
-        json_object_object_add(sum, "sync_regs", int_or_null(cap_value(values, KVM_CAP_SYNC_REGS)));
+        json_object *modes = json_object_new_array();
+        for (int i = 0; i < _HV_DIRTY_LOG_MODE_MAX; i++)
+                if (info->dirty_log_modes & (1u << i))
+                        json_object_array_add(modes, json_object_new_string(hv_dirty_log_mode_to_string(i)));
+        json_object_object_add(sum, "dirty_log_modes", modes);
+        json_object_object_add(sum, "max_vcpus", positive_or_null(info->kvm_max_vcpus));
+        json_object_object_add(sum, "recommended_vcpus", positive_or_null(info->recommended_vcpus));
+        json_object_object_add(sum, "memslots", positive_or_null(info->max_memslots));
+        json_object_object_add(sum, "sync_regs", int_or_null(info->sync_regs));
+        json_object *sr = json_object_new_array();
+        if (info->sync_regs_regs)
+                json_object_array_add(sr, json_object_new_string("regs"));
+        if (info->sync_regs_sregs)
+                json_object_array_add(sr, json_object_new_string("sregs"));
+        if (info->sync_regs_events)
+                json_object_array_add(sr, json_object_new_string("events"));
+        json_object_object_add(sum, "sync_regs_sets", sr);
         json_object_object_add(o, "summary", sum);
         json_object_object_add(o, "capabilities", caps);
+        return o;
+}
+
+/* The limits of one VM here: what DefineVM validates against. */
+static json_object *check_vm_limits(const struct hv_host_info *info)
+{
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "vcpus", json_object_new_int64(info->vm_max_vcpus));
+        json_object_object_add(o, "memory_mib", json_object_new_int64((int64_t)info->vm_max_memory_mib));
+        json_object_object_add(o, "host_memory_mib", json_object_new_int64((int64_t)info->host_memory_mib));
         return o;
 }
 
@@ -214,6 +207,15 @@ static const char *yes(json_object *o, const char *key)
         return json_object_get_boolean(get(o, key)) ? "yes" : "no";
 }
 
+/* The strings of a JSON array, each after a space, then a newline; `none` when empty. */
+static void print_words(json_object *list, const char *none)
+{
+        size_t n = list ? json_object_array_length(list) : 0;
+        for (size_t i = 0; i < n; i++)
+                printf(" %s", json_object_get_string(json_object_array_get_idx(list, i)));
+        printf("%s\n", n ? "" : none);
+}
+
 /* The text table: the same document, for people. */
 static void print_text(json_object *root)
 {
@@ -260,10 +262,10 @@ static void print_text(json_object *root)
                 printf("  %-24s %s (recommended %s)\n", "max vCPUs", get_str(sum, "max_vcpus") ?: "?",
                        get_str(sum, "recommended_vcpus") ?: "?");
                 printf("  %-24s %s\n", "memslots", get_str(sum, "memslots") ?: "?");
-                int64_t sync = json_object_get_int64(get(sum, "sync_regs"));
-                printf("  %-24s %s%s%s%s\n", "sync regs", get_str(sum, "sync_regs") ?: "?",
-                       sync & KVM_SYNC_X86_REGS ? " regs" : "", sync & KVM_SYNC_X86_SREGS ? " sregs" : "",
-                       sync & KVM_SYNC_X86_EVENTS ? " events" : "");
+                printf("  %-24s %s", "sync regs", get_str(sum, "sync_regs") ?: "?");
+                print_words(get(sum, "sync_regs_sets"), "");
+                printf("  %-24s", "dirty-log modes");
+                print_words(get(sum, "dirty_log_modes"), " (none)");
                 printf("\n  %-36s %-8s %-9s %s\n", "capability", "value", "", "used for");
                 json_object *caps = get(kvm, "capabilities");
                 for (size_t i = 0; caps && i < json_object_array_length(caps); i++) {
@@ -272,6 +274,10 @@ static void print_text(json_object *root)
                                json_object_get_boolean(get(e, "required")) ? "required" : "", get_str(e, "use"));
                 }
         }
+
+        json_object *lim = get(root, "vm_limits");
+        printf("\n%-26s %s vCPUs, %s MiB of RAM (host RAM %s MiB)\n", "Limits of one VM", get_str(lim, "vcpus"),
+               get_str(lim, "memory_mib"), get_str(lim, "host_memory_mib"));
 
         json_object *problems = get(root, "problems");
         if (json_object_get_boolean(get(root, "can_run_vms")))
@@ -292,10 +298,15 @@ int hvd_check_host(const char *plugin_dir, bool json)
         if (!root || !c.problems)
                 return -ENOMEM;
         bool loaded = false;
+        struct hv_host_info info;
+        int r = hv_host_info_get(&info);
+        if (r < 0)
+                return r;
 
         add_str(root, "hvd_version", hv_version());
         json_object_object_add(root, "cpu", check_cpu());
-        json_object_object_add(root, "kvm", check_kvm(&c));
+        json_object_object_add(root, "kvm", check_kvm(&c, &info));
+        json_object_object_add(root, "vm_limits", check_vm_limits(&info));
         json_object_object_add(root, "plugins", check_plugins(&c, plugin_dir, &loaded));
         json_object_object_add(root, "vendor", check_vendor(&c));
         json_object_object_add(root, "can_run_vms", json_object_new_boolean(c.error == 0));

@@ -73,10 +73,11 @@ int hvd_conf_load(struct hvd_conf *c, const char *path, bool optional, char **re
 
         f = fopen(path, "re");
         if (!f) {
-                if (optional && errno == ENOENT)
+                int r = negative_errno(); /* before asprintf, which may change errno */
+                if (optional && r == -ENOENT)
                         return 0;
-                (void)asprintf(ret_error, "%s: %s", path, strerror(errno));
-                return -errno;
+                (void)asprintf(ret_error, "%s: %s", path, strerror(-r));
+                return r;
         }
         while (fgets(line, sizeof(line), f)) {
                 char *s = strip(line), *eq, *k, *v;

@@ -10,13 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <linux/kvm.h>
 #include <systemd/sd-daemon.h>
 
 #include <hvcore/hvcore.h>
@@ -161,29 +158,14 @@ static int mkdir_p(const char *path, mode_t mode)
 static void host_info(struct hvd *h)
 {
         char vendor[13];
-        struct sysinfo si;
-        int fd, r;
 
         hv_cpu_get_vendor(vendor);
         h->cpu_vendor = strdup(vendor);
-        h->max_vcpus = VM_DEF_VCPUS_MAX;
-        fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-        if (fd >= 0) {
-                r = ioctl(fd, KVM_GET_API_VERSION, 0);
-                h->kvm_api_version = r > 0 ? (uint32_t)r : 0;
-                r = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
-                if (r <= 0)
-                        r = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
-                if (r > 0)
-                        h->max_vcpus = MIN((uint32_t)r, (uint32_t)VM_DEF_VCPUS_MAX);
-                close(fd);
-        } else
-                log_warning("cannot open /dev/kvm: %s; VMs will not start", strerror(errno));
-        h->max_memory_mib = VM_DEF_MEMORY_MIB_MAX;
-        if (sysinfo(&si) == 0) {
-                uint64_t mib = (uint64_t)si.totalram * si.mem_unit / (1024 * 1024);
-                h->max_memory_mib = MIN(h->max_memory_mib, MAX(mib, 1));
-        }
+        (void)hv_host_info_get(&h->host); /* fills it in whatever /dev/kvm does */
+        if (!h->host.kvm_usable)
+                log_warning("%s is not usable: %s; VMs will not start", HV_KVM_DEVICE, h->host.kvm_problem);
+        else if (h->host.missing_cap)
+                log_warning("KVM lacks %s; VMs will not start", h->host.missing_cap);
         h->version = strdup(PACKAGE_VERSION);
 }
 
@@ -223,8 +205,10 @@ static void on_definition(const char *name, const char *text, size_t len, int r,
 {
         struct load_ctx *ctx = userdata;
         struct hvd *h = ctx->h;
-        /* definitions on disk were checked at define time; the files they name may come later */
-        struct vm_def_limits lim = { .max_vcpus = VM_DEF_VCPUS_MAX, .max_memory_mib = VM_DEF_MEMORY_MIB_MAX };
+        /* definitions on disk were checked against this host's limits at define time; one
+         * defined elsewhere or before stays listed (Start refuses it, naming the limit), and the
+         * files it names may come later */
+        struct vm_def_limits lim = { .max_vcpus = UINT32_MAX, .max_memory_mib = UINT64_MAX };
         _cleanup_(vm_def_freep) struct vm_def *def = NULL;
         _cleanup_free_ char *err = NULL;
         struct machine *m;
@@ -398,8 +382,11 @@ static int setup_dirs(struct hvd *h, const struct options *o)
         if (r < 0)
                 return log_error("cannot create %s: %s", h->runtime_dir, strerror(-r)), r;
         h->state_fd = open(h->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (h->state_fd < 0)
-                return log_error("cannot open %s: %m", h->state_dir), -errno;
+        if (h->state_fd < 0) {
+                r = negative_errno(); /* before logging, which may change errno */
+                log_error("cannot open %s: %s", h->state_dir, strerror(-r));
+                return r;
+        }
         if (flock(h->state_fd, LOCK_EX | LOCK_NB) < 0) {
                 r = -errno;
                 log_error("%s: %s", h->state_dir, r == -EWOULDBLOCK ? "another hvd uses this state directory" : strerror(-r));

@@ -8,6 +8,8 @@
 
 #include <systemd/sd-bus.h>
 
+#include <hvcore/host.h>
+
 #include "conf.h"
 
 struct event_base;
@@ -30,10 +32,9 @@ struct hvd {
         int state_fd;             /* the state directory, flock'ed: one hvd per directory */
         struct hvd_conf conf;
 
-        /* host information (Manager properties) */
+        /* host information (Manager properties; host.vm_max_* are what DefineVM validates) */
         char *version, *cpu_vendor, *vendor_plugin, *kvm_module;
-        uint32_t kvm_api_version, max_vcpus;
-        uint64_t max_memory_mib;
+        struct hv_host_info host;
         gid_t group_gid;          /* conf.group's gid, or (gid_t)-1 */
 
         struct machine *machines; /* every defined VM, in definition order */

@@ -421,7 +421,8 @@ static void *job_worker(void *arg)
                 r = hv_vm_new(&cfg, &callbacks, m, &vm, &err);
                 if (r < 0) {
                         snprintf(msg, sizeof(msg), "cannot build VM '%s': %s", d->name, err ? err : strerror(-r));
-                        r = r == -EINVAL || r == -ENOEXEC ? -EINVAL : -EIO;
+                        /* no vendor plugin, KVM lacking a capability: this host cannot (NotSupported) */
+                        r = r == -EINVAL || r == -ENOEXEC ? -EINVAL : r == -ENODEV || r == -EOPNOTSUPP ? r : -EIO;
                 } else {
                         r = hv_vm_start(vm);
                         if (r < 0) {

@@ -105,7 +105,7 @@ static int do_define(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
 {
         _cleanup_(vm_def_freep) struct vm_def *def = NULL;
         _cleanup_free_ char *err = NULL, *json = NULL;
-        struct vm_def_limits lim = { .max_vcpus = h->max_vcpus, .max_memory_mib = h->max_memory_mib, .check_files = true };
+        const struct vm_def_limits lim = vm_def_limits_from_host(&h->host, true);
         struct machine *vm, *other;
         char msg[MACHINE_REASON_MAX];
         const char *text;
@@ -220,6 +220,19 @@ static int method_undefine_vm(sd_bus_message *m, void *userdata, sd_bus_error *e
         return hvd_authorize(userdata, m, do_undefine, error);
 }
 
+static int property_get_dirty_log_modes(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                        sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        struct hvd *h = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        for (int i = 0; r >= 0 && i < _HV_DIRTY_LOG_MODE_MAX; i++)
+                if (h->host.dirty_log_modes & (1u << i))
+                        r = sd_bus_message_append(reply, "s", hv_dirty_log_mode_to_string(i));
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_METHOD_WITH_ARGS("ListVMs", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssso)", vms), method_list_vms,
@@ -236,8 +249,10 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("CPUVendor", "s", NULL, offsetof(struct hvd, cpu_vendor), SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("VendorPlugin", "s", NULL, offsetof(struct hvd, vendor_plugin), SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("KVMModule", "s", NULL, offsetof(struct hvd, kvm_module), SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("KVMAPIVersion", "u", NULL, offsetof(struct hvd, kvm_api_version), SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("MaxVCPUs", "u", NULL, offsetof(struct hvd, max_vcpus), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("KVMAPIVersion", "u", NULL, offsetof(struct hvd, host.api_version), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("MaxVCPUs", "u", NULL, offsetof(struct hvd, host.vm_max_vcpus), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("MaxMemoryMiB", "t", NULL, offsetof(struct hvd, host.vm_max_memory_mib), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("DirtyLogModes", "as", property_get_dirty_log_modes, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("DefinedVMs", "u", NULL, offsetof(struct hvd, n_defined), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("RunningVMs", "u", NULL, offsetof(struct hvd, n_running), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_VTABLE_END,

@@ -294,6 +294,15 @@ static int parse_object(json_object *root, const struct vm_def_limits *lim, stru
         return 0;
 }
 
+struct vm_def_limits vm_def_limits_from_host(const struct hv_host_info *host, bool check_files)
+{
+        return (struct vm_def_limits){
+                .max_vcpus = host->vm_max_vcpus,
+                .max_memory_mib = host->vm_max_memory_mib,
+                .check_files = check_files,
+        };
+}
+
 int vm_def_from_json(const char *text, size_t len, const struct vm_def_limits *lim,
                      struct vm_def **ret, char **ret_error)
 {

@@ -6,12 +6,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <hvcore/host.h>
+
 #define VM_NAME_MAX 64
 #define VM_DEF_JSON_MAX (64 * 1024)   /* a definition larger than this is refused */
 #define VM_DEF_PATH_MAX 4095
 #define VM_DEF_CMDLINE_MAX 4096
-#define VM_DEF_VCPUS_MAX 64
-#define VM_DEF_MEMORY_MIB_MAX 65536
 #define VM_DEF_CONSOLE_LOG_KIB_MAX 1024
 
 enum vm_on_reboot {
@@ -36,11 +36,16 @@ struct vm_def {
         int autostart;           /* int, not bool: sd-bus reads "b" properties as int */
 };
 
+/* The size limits of a definition: hvcore's for this host (hv_host_info.vm_max_vcpus and
+ * vm_max_memory_mib) when a client defines a VM, so that what cannot start is refused then. */
 struct vm_def_limits {
-        uint32_t max_vcpus;      /* min(KVM's limit, VM_DEF_VCPUS_MAX) */
-        uint64_t max_memory_mib; /* min(host RAM, VM_DEF_MEMORY_MIB_MAX) */
+        uint32_t max_vcpus;
+        uint64_t max_memory_mib;
         bool check_files;        /* stat boot files (define time), not when loading from disk */
 };
+
+/* The limits DefineVM validates against: the host's, as hvcore reports them. */
+struct vm_def_limits vm_def_limits_from_host(const struct hv_host_info *host, bool check_files);
 
 /* A name that can be a file name in the state directory and nothing else. */
 bool vm_name_is_valid(const char *name);

@@ -3,6 +3,7 @@
  * temp-file cleanup, and hvd.conf parsing. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,8 @@
 #include "vm-def.h"
 #include "vm-store.h"
 
-static const struct vm_def_limits lim = { .max_vcpus = 64, .max_memory_mib = 65536, .check_files = false };
+/* hvcore's own limits: the host's are these or lower (test_limits_from_host) */
+static const struct vm_def_limits lim = { .max_vcpus = HV_VM_VCPUS_MAX, .max_memory_mib = HV_VM_MEMORY_MIB_MAX };
 
 static int parse(const char *text, struct vm_def **ret, char **err)
 {
@@ -119,7 +121,8 @@ static const struct {
         { "{\"name\": \"x\", \"vcpus\": 2.0, \"boot\": {\"kernel\": \"/k\"}}", "vcpus: must be an integer" },
         { "{\"name\": \"x\", \"vcpus\": true, \"boot\": {\"kernel\": \"/k\"}}", "vcpus: must be an integer" },
         { "{\"name\": \"x\", \"memory_mib\": 0, \"boot\": {\"kernel\": \"/k\"}}", "memory_mib: must be from 1" },
-        { "{\"name\": \"x\", \"memory_mib\": 65537, \"boot\": {\"kernel\": \"/k\"}}", "memory_mib: must be from 1" },
+        { "{\"name\": \"x\", \"memory_mib\": 3073, \"boot\": {\"kernel\": \"/k\"}}", "memory_mib: must be from 1 to 3072, got 3073" },
+        { "{\"name\": \"x\", \"memory_mib\": 4096, \"boot\": {\"kernel\": \"/k\"}}", "memory_mib: must be from 1 to 3072, got 4096" },
         { "{\"name\": \"x\", \"memory_mib\": \"64\", \"boot\": {\"kernel\": \"/k\"}}", "memory_mib: must be an integer" },
         { "{\"name\": \"x\", \"console\": {\"log_kib\": 0}, \"boot\": {\"kernel\": \"/k\"}}", "console.log_kib" },
         { "{\"name\": \"x\", \"console\": [], \"boot\": {\"kernel\": \"/k\"}}", "console: must be an object" },
@@ -163,6 +166,36 @@ START_TEST(test_embedded_nul_and_size)
         ck_assert_ptr_nonnull(strstr(err, "limit"));
         ck_assert_ptr_null(d);
         free(err);
+}
+END_TEST
+
+/* DefineVM's limits are hvcore's for this host: what hv_vm_new() would refuse for its size
+ * (4 GiB: above hvcore's 3 GiB) is refused when it is defined, naming the field and the limit. */
+START_TEST(test_limits_from_host)
+{
+        struct hv_host_info host;
+        ck_assert_int_eq(hv_host_info_get(&host), 0);
+        struct vm_def_limits l = vm_def_limits_from_host(&host, false);
+        ck_assert_uint_eq(l.max_vcpus, host.vm_max_vcpus);
+        ck_assert_uint_eq(l.max_memory_mib, host.vm_max_memory_mib);
+        ck_assert_uint_le(l.max_vcpus, HV_VM_VCPUS_MAX);
+        ck_assert_uint_le(l.max_memory_mib, HV_VM_MEMORY_MIB_MAX);
+        ck_assert(!l.check_files);
+        ck_assert(vm_def_limits_from_host(&host, true).check_files);
+
+        struct vm_def *d = NULL;
+        char *err = NULL, want[96];
+        const char *big = "{\"name\": \"x\", \"memory_mib\": 4096, \"boot\": {\"kernel\": \"/k\"}}";
+        ck_assert_int_eq(vm_def_from_json(big, strlen(big), &l, &d, &err), -EINVAL);
+        snprintf(want, sizeof(want), "memory_mib: must be from 1 to %" PRIu64 ", got 4096", l.max_memory_mib);
+        ck_assert_str_eq(err, want);
+        free(err);
+        err = NULL;
+        char at_limit[160];
+        snprintf(at_limit, sizeof(at_limit), "{\"name\": \"x\", \"vcpus\": %" PRIu32 ", \"memory_mib\": %" PRIu64 ", \"boot\": {\"kernel\": \"/k\"}}",
+                 l.max_vcpus, l.max_memory_mib);
+        ck_assert_int_eq(vm_def_from_json(at_limit, strlen(at_limit), &l, &d, &err), 0);
+        d = vm_def_free(d);
 }
 END_TEST
 
@@ -262,7 +295,8 @@ START_TEST(test_conf)
         snprintf(path, sizeof(path), "%s/hvd.conf", dir);
         hvd_conf_init(&c);
         ck_assert_int_eq(hvd_conf_load(&c, path, true, &err), 0); /* missing and optional */
-        ck_assert_int_lt(hvd_conf_load(&c, path, false, &err), 0);
+        ck_assert_int_eq(hvd_conf_load(&c, path, false, &err), -ENOENT);
+        ck_assert_msg(strstr(err, "hvd.conf: No such file or directory"), "%s", err);
         free(err);
         err = NULL;
 
@@ -302,6 +336,7 @@ START_TEST(test_error_table)
         ck_assert_str_eq(hvd_bus_error_name(-EACCES), HVD_ERROR_ACCESS_DENIED);
         ck_assert_str_eq(hvd_bus_error_name(-ETIMEDOUT), HVD_ERROR_TIMEOUT);
         ck_assert_str_eq(hvd_bus_error_name(-EOPNOTSUPP), HVD_ERROR_NOT_SUPPORTED);
+        ck_assert_str_eq(hvd_bus_error_name(-ENODEV), HVD_ERROR_NOT_SUPPORTED); /* no vendor plugin */
         ck_assert_str_eq(hvd_bus_error_name(-ENOSPC), HVD_ERROR_LIMIT_EXCEEDED);
         ck_assert_str_eq(hvd_bus_error_name(-EXDEV), HVD_ERROR_FAILED);
         ck_assert_int_eq(vm_on_reboot_from_string("shutoff"), VM_ON_REBOOT_SHUTOFF);
@@ -364,6 +399,7 @@ int main(void)
         tcase_add_loop_test(tc, test_hostile, 0, (int)ARRAY_SIZE(hostile));
         tcase_add_test(tc, test_embedded_nul_and_size);
         tcase_add_test(tc, test_check_files);
+        tcase_add_test(tc, test_limits_from_host);
         tcase_add_test(tc, test_store);
         tcase_add_test(tc, test_conf);
         tcase_add_test(tc, test_error_table);

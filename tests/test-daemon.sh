@@ -18,9 +18,16 @@ nfiles() { find "$SD" -mindepth 1 | wc -l; }
 t_check "Version is the package version" \
         test "$(t_get /org/hvd1 org.hvd1.Manager Version)" = "s \"$(sed -n 's/^PACKAGE_VERSION = //p' "$HVD_TOP_BUILDDIR/Makefile")\""
 t_check "no VM at first" test "$(t_mcall ListVMs)" = "a(ssso) 0"
-t_check "host properties readable" t_get /org/hvd1 org.hvd1.Manager CPUVendor MaxVCPUs KVMAPIVersion
+t_check "host properties readable" t_get /org/hvd1 org.hvd1.Manager CPUVendor MaxVCPUs KVMAPIVersion MaxMemoryMiB DirtyLogModes
+# hvcore's limit of one VM (3 GiB of RAM), lowered to the host's RAM: what DefineVM checks
+host_mib=$(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo)
+mem_max=$(( host_mib < 3072 ? host_mib : 3072 ))
+t_check "MaxMemoryMiB is hvcore's 3072 MiB, or the host's RAM if less" \
+        test "$(t_get /org/hvd1 org.hvd1.Manager MaxMemoryMiB)" = "t $mem_max"
+t_check "MaxVCPUs is at most hvcore's 64" bash -c "v=\$(busctl --user get-property org.hvd1 /org/hvd1 org.hvd1.Manager MaxVCPUs); v=\${v#u }; [ \$v -ge 1 ] && [ \$v -le 64 ]"
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
         t_check "KVMAPIVersion is 12" test "$(t_get /org/hvd1 org.hvd1.Manager KVMAPIVersion)" = "u 12"
+        t_check "DirtyLogModes has the bitmap" bash -c "busctl --user get-property org.hvd1 /org/hvd1 org.hvd1.Manager DirtyLogModes | grep -q '^as [1-9][0-9]* \"bitmap\"'"
         if ls "${HVD_PLUGIN_DIR:-/nonexistent}"/*.so >/dev/null 2>&1; then
                 t_check "a vendor plugin from \$HVD_PLUGIN_DIR claimed the host" bash -c \
                         "busctl --user get-property org.hvd1 /org/hvd1 org.hvd1.Manager VendorPlugin KVMModule | (! grep -qx 's \"\"')"
@@ -30,6 +37,8 @@ else
         t_check "without /dev/kvm: KVMAPIVersion is 0" test "$(t_get /org/hvd1 org.hvd1.Manager KVMAPIVersion)" = "u 0"
         t_check "without /dev/kvm: no vendor plugin claimed the host" \
                 test "$(t_get /org/hvd1 org.hvd1.Manager VendorPlugin)" = 's ""'
+        t_check "without /dev/kvm: no dirty-log mode" test "$(t_get /org/hvd1 org.hvd1.Manager DirtyLogModes)" = "as 0"
+        t_check "without /dev/kvm: MaxVCPUs is hvcore's 64" test "$(t_get /org/hvd1 org.hvd1.Manager MaxVCPUs)" = "u 64"
 fi
 
 # --- define ---
@@ -67,6 +76,12 @@ done
 t_check "Shutdown on a shut-off VM: InvalidState" t_expect_error org.hvd1.Error.InvalidState -- t_send /org/hvd1/vm/demo org.hvd1.VM.Shutdown uint64:1000000
 t_check "Shutdown with an absurd timeout: InvalidConfig" t_expect_error org.hvd1.Error.InvalidConfig timeout_usec -- t_send /org/hvd1/vm/demo org.hvd1.VM.Shutdown uint64:18446744073709551615
 t_check "state unchanged" test "$(t_get /org/hvd1/vm/demo org.hvd1.VM State)" = 's "shutoff"'
+# a host no vendor plugin claims (here: no /dev/kvm) cannot run VMs: NotSupported, not Failed
+if [ "$(t_get /org/hvd1 org.hvd1.Manager VendorPlugin)" = 's ""' ]; then
+        t_check "Start without a vendor plugin: NotSupported" \
+                t_expect_error org.hvd1.Error.NotSupported "no vendor plugin" -- t_send /org/hvd1/vm/demo org.hvd1.VM.Start
+        t_check "... and the VM is still shut off" test "$(t_get /org/hvd1/vm/demo org.hvd1.VM State)" = 's "shutoff"'
+fi
 t_check "GetConsoleLog of a VM that never ran is empty" test "$(t_call /org/hvd1/vm/demo org.hvd1.VM GetConsoleLog)" = "ay 0"
 t_check "OpenConsole hands out an fd" bash -c "busctl --user call org.hvd1 /org/hvd1/vm/demo org.hvd1.VM OpenConsole | grep -q '^h '"
 
@@ -102,6 +117,11 @@ bad "vcpus: must be" "{\"name\": \"x\", \"vcpus\": 99999999999999999999999, \"bo
 bad "memory_mib: must be from 1" "{\"name\": \"x\", \"memory_mib\": 0, \"boot\": {\"kernel\": \"$K\"}}"
 bad "memory_mib: must be from 1" "{\"name\": \"x\", \"memory_mib\": 1099511627776, \"boot\": {\"kernel\": \"$K\"}}"
 bad "memory_mib: must be" "{\"name\": \"x\", \"memory_mib\": null, \"boot\": {\"kernel\": \"$K\"}}"
+# a definition that could not start is refused when it is defined: 4 GiB is above hvcore's limit
+bad "memory_mib: must be from 1 to $mem_max, got 4096" "{\"name\": \"x\", \"memory_mib\": 4096, \"boot\": {\"kernel\": \"$K\"}}"
+bad "memory_mib: must be from 1 to $mem_max, got $((mem_max + 1))" "{\"name\": \"x\", \"memory_mib\": $((mem_max + 1)), \"boot\": {\"kernel\": \"$K\"}}"
+t_check "memory_mib at the limit is accepted" t_define "{\"name\": \"atlimit\", \"memory_mib\": $mem_max, \"boot\": {\"kernel\": \"$K\"}}"
+t_check "... and undefined again" busctl --user call org.hvd1 /org/hvd1 org.hvd1.Manager UndefineVM s atlimit
 bad "autostart: must be true or false" "{\"name\": \"x\", \"autostart\": \"yes\", \"boot\": {\"kernel\": \"$K\"}}"
 bad "on_reboot: must be" "{\"name\": \"x\", \"on_reboot\": \"explode\", \"boot\": {\"kernel\": \"$K\"}}"
 bad "uuid: " "{\"name\": \"x\", \"uuid\": \"not-a-uuid\", \"boot\": {\"kernel\": \"$K\"}}"
@@ -219,6 +239,10 @@ t_check "a missing --config file: exit 1, naming it" bash -c "test $st = 1 && gr
 printf '[hvd]\nMaxVMs = 2\nBogus = 1\n' >"$T_DIR/bad.conf"
 out=$("$HVD_BIN" --user --config="$T_DIR/bad.conf" 2>&1) && st=0 || st=$?
 t_check "a bad key in hvd.conf: exit 1, naming the line" bash -c "test $st = 1 && grep -q 'bad.conf:3: unknown key \"Bogus\"' <<<\"\$1\"" _ "$out"
+printf 'x\n' >"$T_DIR/afile"
+out=$("$HVD_BIN" --user --state-dir="$T_DIR/afile" --runtime-dir="$T_DIR/r4" 2>&1) && st=0 || st=$?
+t_check "a --state-dir that is a file: exit 1, naming it and why" \
+        bash -c "test $st = 1 && grep -q 'cannot open .*afile: Not a directory' <<<\"\$1\"" _ "$out"
 out=$(env -u XDG_RUNTIME_DIR XDG_STATE_HOME="$T_DIR/s2" "$HVD_BIN" --user 2>&1) && st=0 || st=$?
 t_check "user mode without XDG_RUNTIME_DIR: a clear error" bash -c "test $st = 1 && grep -q XDG_RUNTIME_DIR <<<\"\$1\"" _ "$out"
 

@@ -14,6 +14,7 @@
 #include "dirtier-pattern.h"
 #include "boot/elf-pvh.h"
 #include "hv-test.h"
+#include "host/host-internal.h"
 #include "hvcore/kvm-host.h"
 #include "macros.h"
 #include "boot/pvh.h"

@@ -2,6 +2,7 @@
 /* hvd --check-host through hvd_check_host() (daemon/check-host.c linked in): the JSON is
  * parsed and checked against what /proc/cpuinfo and /sys/module say about this host; the
  * text table carries the same verdicts. */
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "check-host.h"
 #include "hv-test.h"
+#include "hvcore/host.h"
 #include "hvcore/vendor.h"
 #include "macros.h"
 #include "test-vendor-host.h"
@@ -112,6 +114,17 @@ START_TEST(test_json_this_host)
         ck_assert_int_ge(json_object_get_int64(path(sum, "max_vcpus", NULL)), 1);
         json_object *caps = path(root, "kvm", "capabilities");
         ck_assert_int_gt(json_object_array_length(caps), 8);
+        /* every host with KVM has the bitmap; a ring where KVM says it has one */
+        json_object *modes = path(sum, "dirty_log_modes", NULL);
+        ck_assert_ptr_nonnull(modes);
+        ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(modes, 0)), "bitmap");
+        bool has_ring = false;
+        for (size_t i = 0; i < json_object_array_length(modes); i++)
+                has_ring |= strcmp(json_object_get_string(json_object_array_get_idx(modes, i)), "ring") == 0;
+        ck_assert_int_eq(has_ring, bytes > 0);
+        /* the VM limits: KVM's vCPU count within hvcore's */
+        int64_t max = json_object_get_int64(path(sum, "max_vcpus", NULL));
+        ck_assert_int_eq(json_object_get_int64(path(root, "vm_limits", "vcpus")), MIN(max, (int64_t)HV_VM_VCPUS_MAX));
 
         /* the result and the document agree */
         bool can = json_object_get_boolean(path(root, "can_run_vms", NULL));
@@ -172,12 +185,53 @@ START_TEST(test_no_plugins)
 }
 END_TEST
 
+/* Anywhere, /dev/kvm or not: the document says what hv_host_info_get() says, /dev/kvm's
+ * problem included, and the limits of one VM that DefineVM validates against. */
+START_TEST(test_host_info_and_limits)
+{
+        struct hv_host_info info;
+        ck_assert_int_eq(hv_host_info_get(&info), 0);
+        char dir[] = "/tmp/hvd-check-XXXXXX";
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        _cleanup_free_ char *out = NULL, *text = NULL;
+        ck_assert_int_lt(run_check_host(dir, true, &out), 0); /* no plugin */
+        ck_assert_int_lt(run_check_host(dir, false, &text), 0);
+        rmdir(dir);
+        json_object *root = json_tokener_parse(out);
+        ck_assert_msg(root, "output is JSON: %s", out);
+
+        ck_assert_int_eq(json_object_get_int64(path(root, "vm_limits", "vcpus")), info.vm_max_vcpus);
+        ck_assert_int_eq(json_object_get_int64(path(root, "vm_limits", "memory_mib")), (int64_t)info.vm_max_memory_mib);
+        ck_assert_int_eq(json_object_get_int64(path(root, "vm_limits", "host_memory_mib")), (int64_t)info.host_memory_mib);
+        ck_assert_uint_le(info.vm_max_memory_mib, HV_VM_MEMORY_MIB_MAX);
+        char line[128];
+        snprintf(line, sizeof(line), "Limits of one VM           %" PRIu32 " vCPUs, %" PRIu64 " MiB of RAM (host RAM %" PRIu64 " MiB)\n",
+                 info.vm_max_vcpus, info.vm_max_memory_mib, info.host_memory_mib);
+        ck_assert_msg(strstr(text, line), "'%s' in:\n%s", line, text);
+
+        ck_assert_int_eq(json_object_get_boolean(path(root, "kvm", "usable")), info.kvm_usable);
+        if (!info.kvm_usable) {
+                ck_assert_str_eq(str(root, "kvm", "error"), info.kvm_problem);
+                ck_assert_ptr_null(path(root, "kvm", "summary"));
+                snprintf(line, sizeof(line), "/dev/kvm is not usable: %s", info.kvm_problem);
+                ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(path(root, "problems", NULL), 0)), line);
+                snprintf(line, sizeof(line), "/dev/kvm                   not usable: %s\n", info.kvm_problem);
+                ck_assert_msg(strstr(text, line), "%s", text);
+        } else {
+                ck_assert_int_eq(json_object_get_int64(path(root, "kvm", "api_version")), info.api_version);
+                ck_assert_int_eq(json_object_get_int64(path(path(root, "kvm", "summary"), "memslots", NULL)), info.max_memslots);
+        }
+        json_object_put(root);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("vendor-check-host");
         TCase *tc = tcase_create("check-host");
         tcase_set_timeout(tc, 60);
         tcase_add_test(tc, test_no_plugins);
+        tcase_add_test(tc, test_host_info_and_limits);
         suite_add_tcase(s, tc);
         tc = hv_test_tcase_kvm("check-host-this-host");
         tcase_set_timeout(tc, 60);

@@ -257,18 +257,67 @@ START_TEST(test_defaults_fill_short_table)
         ck_assert_str_eq(ops->name, "test-claim-all");
         ck_assert_str_eq(ops->cpu_vendors, "");
         ck_assert_str_eq(ops->kvm_module(), "kvm_fixture");
-        /* report lies past the plugin's size (a trap that aborts): the default runs */
+        /* every op of the list is set, whatever the plugin left out */
+#define OP_SET_(ret, op, args) ck_assert_msg(ops->op != NULL, #op " is filled in");
+        HV_VENDOR_OPS_LIST(OP_SET_, OP_SET_, OP_SET_)
+#undef OP_SET_
+        /* report is NULL in the table (optional): the default emits nothing */
         ops->report(count_report, NULL);
         ck_assert_int_eq(report_calls, 0);
-        ck_assert_int_eq(ops->cpuid_fixup(NULL, 0, 1), -EINVAL);
+        ck_assert_int_eq(ops->cpuid_fixup(NULL, 0, 1), -EINVAL); /* the plugin's own */
+        /* the ops past the plugin's size are traps that abort: the defaults run */
         uint32_t msrs[4];
-        ck_assert_uint_eq(ops->msrs_to_save(msrs, 4), 0);
+        ck_assert_uint_eq(ops->msrs_to_save(msrs, 4), 0); /* return-zero */
         char buf[64];
         ops->decode_fail_entry(0x80000021, buf, sizeof(buf));
         ck_assert_str_eq(buf, "hardware entry failure reason 0x80000021");
         ck_assert_int_eq(ops->migration_compatible("test-claim-all"), 0);
         ck_assert_int_eq(ops->migration_compatible("x86-svm"), -EXDEV);
         ck_assert_int_eq(ops->migration_compatible(NULL), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_mandatory_op_missing)
+{
+        struct hv_vendor_verdict v;
+        ck_assert_int_eq(hv_vendor_load_file(fixture_path("no-mandatory"), &v), -EINVAL);
+        ck_assert_int_eq(v.result, HV_VENDOR_REFUSED);
+        ck_assert_int_eq(v.error, -EINVAL);
+        ck_assert_str_eq(v.name, "test-no-mandatory");
+        ck_assert_msg(strstr(v.reason, "test-no-mandatory") && strstr(v.reason, "lacks the mandatory op cpuid_fixup"),
+                      "the refusal names the op: %s", v.reason);
+        ck_assert_ptr_null(hv_vendor_get());
+        /* and the registry still takes a complete table */
+        ck_assert_int_eq(hv_vendor_load_file(fixture_path("claim-all"), &v), 0);
+}
+END_TEST
+
+/* The table as plugins of ABI 1.0 were built: the X-macro list must keep this layout. */
+struct ops_1_0 {
+        uint32_t abi_major, abi_minor, size;
+        const char *name, *cpu_vendors;
+        const char *(*kvm_module)(void);
+        void (*report)(hv_vendor_report_fn emit, void *userdata);
+        int32_t (*cpuid_fixup)(struct kvm_cpuid2 *cpuid, uint32_t index, uint32_t nr_vcpus);
+        uint32_t (*msrs_to_save)(uint32_t *msrs, uint32_t max);
+        void (*decode_fail_entry)(uint64_t hw_reason, char *buf, size_t len);
+        int32_t (*migration_compatible)(const char *src_vendor);
+};
+
+START_TEST(test_ops_layout_1_0)
+{
+#define SAME_(f) ck_assert_uint_eq(offsetof(struct hv_vendor_ops, f), offsetof(struct ops_1_0, f))
+        SAME_(size);
+        SAME_(name);
+        SAME_(cpu_vendors);
+        SAME_(kvm_module);
+        SAME_(report);
+        SAME_(cpuid_fixup);
+        SAME_(msrs_to_save);
+        SAME_(decode_fail_entry);
+        SAME_(migration_compatible);
+#undef SAME_
+        ck_assert_uint_ge(sizeof(struct hv_vendor_ops), sizeof(struct ops_1_0));
 }
 END_TEST
 
@@ -375,11 +424,17 @@ END_TEST
 START_TEST(test_unload_refused_while_used)
 {
         struct hv_vendor_user a = {}, b = {};
+        const struct hv_vendor_ops *ops = NULL, *ops_b = NULL;
         char why[HV_VENDOR_REASON_MAX];
-        ck_assert_int_eq(hv_vendor_user_add(&a, "web1"), -ENODEV);
+        ck_assert_int_eq(hv_vendor_user_add(&a, "web1", &ops), -ENODEV);
+        ck_assert_ptr_null(ops);
         ck_assert_int_eq(hv_vendor_load_file(fixture_path("claim-all"), NULL), 0);
-        ck_assert_int_eq(hv_vendor_user_add(&a, "web1"), 0);
-        ck_assert_int_eq(hv_vendor_user_add(&b, "db"), 0);
+        ck_assert_int_eq(hv_vendor_user_add(&a, "web1", &ops), 0);
+        ck_assert_int_eq(hv_vendor_user_add(&b, "db", &ops_b), 0);
+        /* a user gets the registered table, with every op set */
+        ck_assert_ptr_eq(ops, hv_vendor_get());
+        ck_assert_ptr_eq(ops_b, ops);
+        ck_assert_str_eq(ops->kvm_module(), "kvm_fixture");
         ck_assert_int_eq(hv_vendor_unload_reason(why, sizeof(why)), -EBUSY);
         ck_assert_str_eq(why, "vendor plugin test-claim-all is used by 2 VM(s) (web1, ...)");
         ck_assert_ptr_nonnull(hv_vendor_get());
@@ -403,13 +458,16 @@ static _Atomic bool users_stop;
 static void *user_thread(void *arg)
 {
         struct hv_vendor_user u = {};
+        const struct hv_vendor_ops *ops;
         unsigned *counted = arg;
         while (!atomic_load(&users_stop)) {
-                if (hv_vendor_user_add(&u, "racer") < 0)
+                if (hv_vendor_user_add(&u, "racer", &ops) < 0)
                         continue;
                 (*counted)++;
-                for (int i = 0; i < 50; i++)
+                for (int i = 0; i < 50; i++) {
                         ck_assert_ptr_nonnull(hv_vendor_get());
+                        ck_assert_str_eq(ops->kvm_module(), "kvm_fixture");
+                }
                 hv_vendor_user_del(&u);
                 usleep(20); /* leave the unloader a moment with no user */
         }
@@ -455,6 +513,8 @@ int main(void)
         tcase_add_test(tc, test_not_a_plugin);
         tcase_add_test(tc, test_load_dir_errors);
         tcase_add_test(tc, test_defaults_fill_short_table);
+        tcase_add_test(tc, test_mandatory_op_missing);
+        tcase_add_test(tc, test_ops_layout_1_0);
         tcase_add_test(tc, test_unload);
         tcase_add_test(tc, test_unload_refused_while_used);
         tcase_add_test(tc, test_unload_races_users);

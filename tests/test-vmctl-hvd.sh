@@ -16,7 +16,7 @@ out_has "DefinedVMs:    0" "host: DefinedVMs"
 expect 0 "host --json" $V --json host
 json 'j["KVMAPIVersion"] == 12 and j["MaxVCPUs"] > 0 and isinstance(j["Version"], str) and j["DefinedVMs"] == 0 and j["RunningVMs"] == 0' \
         "host --json: hvd's Manager properties with their types"
-json 'set(j) == {"Version", "CPUVendor", "VendorPlugin", "KVMModule", "KVMAPIVersion", "MaxVCPUs", "DefinedVMs", "RunningVMs"}' \
+json 'set(j) == {"Version", "CPUVendor", "VendorPlugin", "KVMModule", "KVMAPIVersion", "MaxVCPUs", "MaxMemoryMiB", "DirtyLogModes", "DefinedVMs", "RunningVMs"}' \
         "host --json: exactly the Manager's properties"
 
 echo "== empty"

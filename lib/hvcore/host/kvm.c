@@ -3,6 +3,8 @@
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
 
+#include "host/host-internal.h"
+#include "hvcore/host.h"
 #include "hvcore/kvm-host.h"
 #include "macros.h"
 #include "hvcore/hvcore.h"
@@ -11,7 +13,7 @@
 #define KVM_CAP_DIRTY_LOG_RING_ACQ_REL 223
 #endif
 
-HV_EXPORT int hv_kvm_open(void)
+int hv_kvm_open(void)
 {
         _cleanup_close_ int fd = open(HV_KVM_DEVICE, O_RDWR | O_CLOEXEC);
         if (fd < 0)
@@ -24,7 +26,7 @@ HV_EXPORT int hv_kvm_open(void)
         return TAKE_FD(fd);
 }
 
-HV_EXPORT int hv_kvm_check_cap(int fd, long cap)
+int hv_kvm_check_cap(int fd, long cap)
 {
         int r = ioctl(fd, KVM_CHECK_EXTENSION, cap);
         return r < 0 ? negative_errno() : r;
@@ -51,8 +53,9 @@ HV_EXPORT const struct hv_kvm_cap_desc hv_kvm_caps[] = {
         { KVM_CAP_ADJUST_CLOCK, "KVM_CAP_ADJUST_CLOCK", false, "kvmclock save/restore" },
 };
 HV_EXPORT const size_t hv_kvm_caps_count = ARRAY_SIZE(hv_kvm_caps);
+_Static_assert(ARRAY_SIZE(hv_kvm_caps) <= HV_HOST_CAPS_MAX, "hv_host_info.cap_values holds every capability");
 
-HV_EXPORT int hv_kvm_check_required_caps(int kvm_fd, const char **ret_missing)
+int hv_kvm_check_required_caps(int kvm_fd, const char **ret_missing)
 {
         for (size_t i = 0; i < hv_kvm_caps_count; i++) {
                 if (!hv_kvm_caps[i].required)

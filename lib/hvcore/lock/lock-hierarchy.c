@@ -17,7 +17,7 @@ const struct hv_lock_class_info hv_lock_hierarchy[_HV_LOCK_CLASS_MAX] = {
                 "vendor_module_lock", "vendor_module_lock", HV_LOCK_TYPE_MUTEX,
                 /* unregistering checks the usage count */
                 B(HV_LOCK_USAGE), -1,
-                "loading and registering the vendor plugin",
+                "loading and registering the vendor plugin, and the count of VMs holding its ops",
         },
         [HV_LOCK_USAGE] = {
                 "hv_usage_lock", "kvm_usage_lock", HV_LOCK_TYPE_MUTEX,

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "hvcore/vendor.h"
+#include "host/host-internal.h"
 #include "hvcore/kvm-host.h"
 #include "lock/lock.h"
 #include "macros.h"
@@ -74,14 +75,9 @@ HV_EXPORT const char *hv_vendor_result_to_string(enum hv_vendor_result r)
         return r >= 0 && r < _HV_VENDOR_RESULT_MAX ? result_names[r] : NULL;
 }
 
-/* Defaults for the ops a plugin leaves out: callers never test for NULL. */
-static const char *default_kvm_module(void) { return "unknown"; }
+/* Defaults for the optional ops a plugin leaves out (one per HV_VENDOR_OP_OPTIONAL), and a
+ * stub returning 0 for each HV_VENDOR_OP_RET0: callers never test for NULL. */
 static void default_report(hv_vendor_report_fn emit, void *userdata) {}
-static int32_t default_cpuid_fixup(struct kvm_cpuid2 *cpuid, uint32_t index, uint32_t nr_vcpus)
-{
-        return cpuid && index < nr_vcpus ? 0 : -EINVAL;
-}
-static uint32_t default_msrs_to_save(uint32_t *msrs, uint32_t max) { return 0; }
 static void default_decode_fail_entry(uint64_t hw_reason, char *buf, size_t len)
 {
         if (buf && len > 0)
@@ -93,6 +89,9 @@ static int32_t default_migration_compatible(const char *src_vendor)
                 return -EINVAL;
         return strcmp(src_vendor, vendor_name) == 0 ? 0 : -EXDEV;
 }
+#define OP_NONE_(ret, op, args)
+#define OP_RET0_STUB_(ret, op, args) static ret default_##op args { return 0; }
+HV_VENDOR_OPS_LIST(OP_NONE_, OP_NONE_, OP_RET0_STUB_)
 
 /* printf into a reason buffer, then flatten it to one line. */
 _printf_(3, 4) static void reason_printf(char *buf, size_t len, const char *fmt, ...)
@@ -171,26 +170,26 @@ static int32_t vendor_register(const struct hv_vendor_host *host, const struct h
                 goto refuse;
         }
 
-        /* Copy what the plugin's size covers; what lies beyond (an older minor) stays NULL
-         * and gets the default below, like every op it left NULL. */
+        /* Copy what the plugin's size covers; what lies beyond (an older minor) stays NULL.
+         * A missing mandatory op refuses the table; every other gets the default. */
         struct hv_vendor_ops *t = &load->staged;
         memset(t, 0, sizeof(*t));
         memcpy(t, ops, MIN((size_t)ops->size, sizeof(*t)));
         t->size = sizeof(*t);
         if (!t->cpu_vendors)
                 t->cpu_vendors = "";
-        if (!t->kvm_module)
-                t->kvm_module = default_kvm_module;
-        if (!t->report)
-                t->report = default_report;
-        if (!t->cpuid_fixup)
-                t->cpuid_fixup = default_cpuid_fixup;
-        if (!t->msrs_to_save)
-                t->msrs_to_save = default_msrs_to_save;
-        if (!t->decode_fail_entry)
-                t->decode_fail_entry = default_decode_fail_entry;
-        if (!t->migration_compatible)
-                t->migration_compatible = default_migration_compatible;
+#define OP_REQUIRE_(ret, op, args)                                                                   \
+        if (!t->op) {                                                                                \
+                r = -EINVAL;                                                                         \
+                reason_printf(load->message, sizeof(load->message),                                  \
+                              "ops table of %s (ABI %" PRIu32 ".%" PRIu32 ") lacks the mandatory op " #op, \
+                              ops->name, ops->abi_major, ops->abi_minor);                            \
+                goto refuse;                                                                         \
+        }
+#define OP_DEFAULT_(ret, op, args)                                                                   \
+        if (!t->op)                                                                                  \
+                t->op = default_##op;
+        HV_VENDOR_OPS_LIST(OP_REQUIRE_, OP_DEFAULT_, OP_DEFAULT_)
         load->registered = true;
         load->register_error = 0;
         return 0;
@@ -391,7 +390,7 @@ HV_EXPORT const struct hv_vendor_ops *hv_vendor_get(void)
         return atomic_load_explicit(&vendor_published, memory_order_acquire);
 }
 
-int hv_vendor_user_add(struct hv_vendor_user *u, const char *name)
+int hv_vendor_user_add(struct hv_vendor_user *u, const char *name, const struct hv_vendor_ops **ret_ops)
 {
         int r = 0;
         (void)vendor_lock();
@@ -402,6 +401,7 @@ int hv_vendor_user_add(struct hv_vendor_user *u, const char *name)
                 r = -ENODEV;
         else {
                 usage_count++;
+                *ret_ops = atomic_load(&vendor_published);
                 u->name = name;
                 hv_mutex_lock(&vm_list_lock);
                 u->prev = users.prev;

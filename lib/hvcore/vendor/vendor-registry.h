@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "hvcore/vendor-abi.h"
+
 /* Makes a plugin's reason one line: NUL-terminates within len, turns newlines and tabs into
  * spaces, trims trailing spaces. */
 void hv_vendor_reason_sanitize(char *buf, size_t len);
@@ -16,7 +18,8 @@ struct hv_vendor_user {
         struct hv_vendor_user *prev, *next; /* NULL while not added */
         const char *name;                   /* outlives the membership */
 };
-/* Counts u as a user of the registered vendor: 0, or -ENODEV when none is registered. */
-int hv_vendor_user_add(struct hv_vendor_user *u, const char *name);
+/* Counts u as a user of the registered vendor and hands out its ops (every op set, stable
+ * until hv_vendor_user_del): 0, or -ENODEV when none is registered. */
+int hv_vendor_user_add(struct hv_vendor_user *u, const char *name, const struct hv_vendor_ops **ret_ops);
 /* Ends u's use; a user never added (zeroed) is accepted. */
 void hv_vendor_user_del(struct hv_vendor_user *u);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "host/host-internal.h"
 #include "hvcore/kvm-host.h"
 #include "lock/lock.h"
 #include "macros.h"

@@ -20,7 +20,7 @@
 #include "vm/request.h"
 #include "vm/vcpu.h"
 #include "vm/vm-internal.h"
-#include "vendor/vm-vendor.h"
+#include "hvcore/vendor-abi.h"
 
 uint64_t hv_now_ns(void)
 {
@@ -45,7 +45,7 @@ static int vcpu_set_cpuid(struct hv_vcpu *vcpu)
                         }
                         return negative_errno();
                 }
-                int r = hv_vm_vendor_cpuid_fixup(c, vcpu->index, vm->nr_vcpus);
+                int r = vm->vendor->cpuid_fixup(c, vcpu->index, vm->nr_vcpus);
                 if (r < 0)
                         return r;
                 if (ioctl(vcpu->fd, KVM_SET_CPUID2, c) < 0)
@@ -198,7 +198,7 @@ static int handle_exit(struct hv_vcpu *vcpu)
         case KVM_EXIT_INTERNAL_ERROR:
                 return handle_internal_error(vcpu);
         case KVM_EXIT_FAIL_ENTRY:
-                hv_vm_vendor_decode_fail_entry(run->fail_entry.hardware_entry_failure_reason, buf, sizeof(buf));
+                vcpu->vm->vendor->decode_fail_entry(run->fail_entry.hardware_entry_failure_reason, buf, sizeof(buf));
                 return vcpu_crash(vcpu, "VM entry failed: %s", buf);
         case KVM_EXIT_SYSTEM_EVENT:
                 switch (run->system_event.type) {

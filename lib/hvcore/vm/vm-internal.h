@@ -19,6 +19,8 @@
 #include "lock/srcu.h"
 #include "vendor/vendor-registry.h"
 
+struct hv_vendor_ops;
+
 struct hv_vcpu;
 struct hv_vm_power_on;
 struct kvm_run;
@@ -53,6 +55,7 @@ struct hv_vm {
         void *userdata;
         struct hv_vm_hooks hooks;
         struct hv_vendor_user vendor_user; /* counted in hv_usage_lock's count */
+        const struct hv_vendor_ops *vendor; /* while vendor_user is counted; every op set */
 
         int kvm_fd, vm_fd;
         size_t run_size;

@@ -18,6 +18,8 @@
 #include <time.h>
 
 #include "devices/debug-exit.h"
+#include "host/host-internal.h"
+#include "hvcore/host.h"
 #include "hvcore/kvm-host.h"
 #include "macros.h"
 #include "boot/pvh.h"
@@ -26,12 +28,10 @@
 #include "vm/vcpu.h"
 #include "vm/vm-internal.h"
 #include "vm/vm-serial.h"
-#include "vendor/vm-vendor.h"
-
+#include "vendor/vendor-registry.h"
 
 #define HV_TSS_ADDR 0xfffbd000u
 #define HV_IDENTITY_MAP_ADDR 0xfffbc000u
-#define HV_RAM_MAX_MIB 3072u /* below the 32-bit PCI hole, for now */
 #define HV_PARK_TIMEOUT_NS (5ull * 1000000000ull) /* a vCPU thread that takes longer is stuck */
 
 static const char *const state_names[_HV_VM_STATE_MAX] = {
@@ -558,12 +558,12 @@ int hv_vm_new_with_hooks(const struct hv_vm_config *config, const struct hv_vm_c
                 *err = set_error("no configuration");
                 return -EINVAL;
         }
-        if (config->vcpus < 1) {
-                *err = set_error("vcpus must be at least 1");
+        if (config->vcpus < 1 || config->vcpus > HV_VM_VCPUS_MAX) {
+                *err = set_error("vcpus must be within 1..%u", HV_VM_VCPUS_MAX);
                 return -EINVAL;
         }
-        if (config->memory_mib < 1 || config->memory_mib > HV_RAM_MAX_MIB) {
-                *err = set_error("memory_mib must be within 1..%u", HV_RAM_MAX_MIB);
+        if (config->memory_mib < 1 || config->memory_mib > HV_VM_MEMORY_MIB_MAX) {
+                *err = set_error("memory_mib must be within 1..%u", HV_VM_MEMORY_MIB_MAX);
                 return -EINVAL;
         }
         if (!config->kernel && !(hooks && hooks->setup_vcpu)) {
@@ -615,7 +615,7 @@ int hv_vm_new_with_hooks(const struct hv_vm_config *config, const struct hv_vm_c
         }
         /* the vendor's CPUID fix-ups are part of the VM: never run one without them. Counted
          * before anything calls the ops, until hv_vm_free: the plugin stays loaded. */
-        r = hv_vendor_user_add(&vm->vendor_user, vm->name);
+        r = hv_vendor_user_add(&vm->vendor_user, vm->name, &vm->vendor);
         if (r < 0) {
                 *err = set_error("no vendor plugin is registered");
                 goto fail;
@@ -633,11 +633,9 @@ int hv_vm_new_with_hooks(const struct hv_vm_config *config, const struct hv_vm_c
                 *err = set_error("KVM lacks %s", missing);
                 goto fail;
         }
-        int max = hv_kvm_check_cap(vm->kvm_fd, KVM_CAP_MAX_VCPUS);
-        if (max <= 0)
-                max = hv_kvm_check_cap(vm->kvm_fd, KVM_CAP_NR_VCPUS);
-        if (max > 0 && config->vcpus > (uint32_t)max) {
-                *err = set_error("vcpus must be within 1..%d", max);
+        uint32_t max = hv_host_vcpus_max(vm->kvm_fd);
+        if (config->vcpus > max) {
+                *err = set_error("vcpus must be within 1..%" PRIu32, max);
                 r = -EINVAL;
                 goto fail;
         }

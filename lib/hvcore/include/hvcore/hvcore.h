@@ -2,6 +2,7 @@
 /* libhvcore's public API: include this one header. */
 #pragma once
 
+#include <hvcore/host.h>
 #include <hvcore/kvm-host.h>
 #include <hvcore/vendor-abi.h>
 #include <hvcore/vendor.h>

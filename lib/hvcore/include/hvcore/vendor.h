@@ -3,7 +3,8 @@
  * register (KVM's rule), and keeps each plugin's verdict for hvd --check-host.
  *
  * Threads: every function may be called from any thread. hv_vendor_get() is lock-free; the
- * table it returns stays valid until hv_vendor_unload(), which only tests and shutdown call. */
+ * table it returns stays valid until hv_vendor_unload(), which only tests and shutdown call,
+ * and which a VM's existence holds off. */
 #pragma once
 
 #include <stddef.h>
