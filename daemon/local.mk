@@ -6,7 +6,8 @@ daemon_libhvd_core_la_SOURCES = \
 	daemon/vm-def.c daemon/vm-def.h \
 	daemon/vm-store.c daemon/vm-store.h \
 	daemon/conf.c daemon/conf.h \
-	daemon/bus-error.c daemon/bus-error.h
+	daemon/bus-error.c daemon/bus-error.h \
+	daemon/vm-state.c daemon/vm-state.h
 daemon_libhvd_core_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(LIBSYSTEMD_CFLAGS)
 daemon_libhvd_core_la_LIBADD = $(JSONC_LIBS) $(LIBSYSTEMD_LIBS)
 
