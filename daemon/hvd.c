@@ -398,8 +398,11 @@ static int setup_dirs(struct hvd *h, const struct options *o)
         if (r < 0)
                 return log_error("cannot create %s: %s", h->runtime_dir, strerror(-r)), r;
         h->state_fd = open(h->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (h->state_fd < 0)
-                return log_error("cannot open %s: %m", h->state_dir), -errno;
+        if (h->state_fd < 0) {
+                r = -errno;
+                log_error("cannot open %s: %s", h->state_dir, strerror(-r));
+                return r;
+        }
         if (flock(h->state_fd, LOCK_EX | LOCK_NB) < 0) {
                 r = -errno;
                 log_error("%s: %s", h->state_dir, r == -EWOULDBLOCK ? "another hvd uses this state directory" : strerror(-r));
