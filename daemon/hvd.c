@@ -227,7 +227,7 @@ static void on_definition(const char *name, const char *text, size_t len, int r,
         struct vm_def_limits lim = { .max_vcpus = VM_DEF_VCPUS_MAX, .max_memory_mib = VM_DEF_MEMORY_MIB_MAX };
         _cleanup_(vm_def_freep) struct vm_def *def = NULL;
         _cleanup_free_ char *err = NULL;
-        struct machine *m;
+        char msg[MACHINE_REASON_MAX];
 
         if (r < 0) {
                 log_warning("%s/%s.json: %s, skipping", h->state_dir, name, strerror(-r));
@@ -240,33 +240,19 @@ static void on_definition(const char *name, const char *text, size_t len, int r,
                 ctx->failed++;
                 return;
         }
-        if (strcmp(def->name, name) != 0 || !def->uuid || h->n_defined >= h->conf.max_vms) {
+        if (strcmp(def->name, name) != 0 || !def->uuid) {
                 log_warning("%s/%s.json: %s, skipping", h->state_dir, name,
-                            strcmp(def->name, name) != 0 ? "the name inside differs from the file name"
-                            : !def->uuid ? "no uuid" : "more VMs than MaxVMs");
+                            !def->uuid ? "no uuid" : "the name inside differs from the file name");
                 ctx->failed++;
                 return;
         }
-        for (m = h->machines; m; m = m->next)
-                if (strcmp(m->def->uuid, def->uuid) == 0) {
-                        log_warning("%s/%s.json: uuid %s is VM %s's already, skipping", h->state_dir, name, def->uuid, m->def->name);
-                        ctx->failed++;
-                        return;
-                }
-        r = machine_new(h, def, &m);
+        r = machine_add(h, def, NULL, msg, NULL);
         if (r < 0) {
-                log_error("VM %s: %s, skipping", name, strerror(-r));
+                log_warning("%s/%s.json: %s, skipping", h->state_dir, name, msg);
                 ctx->failed++;
                 return;
         }
         TAKE_PTR(def);
-        r = machine_publish(m);
-        if (r < 0) {
-                log_error("VM %s: cannot put it on the bus: %s, skipping", name, strerror(-r));
-                machine_free(m);
-                ctx->failed++;
-                return;
-        }
         ctx->loaded++;
 }
 

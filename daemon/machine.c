@@ -272,7 +272,7 @@ static int console_input(const uint8_t *buf, size_t len, void *userdata)
         return hv_vm_serial_input(m->vm, buf, len);
 }
 
-int machine_new(struct hvd *h, struct vm_def *def, struct machine **ret)
+static int machine_new(struct hvd *h, struct vm_def *def, struct machine **ret)
 {
         struct machine *m;
         int r;
@@ -341,7 +341,8 @@ struct machine *machine_free(struct machine *m)
         return NULL;
 }
 
-int machine_publish(struct machine *m)
+/* Puts it on the bus and in hvd's list: the point of no return. */
+static int machine_publish(struct machine *m)
 {
         struct hvd *h = m->hvd;
         struct machine **tail = &h->machines, *last = NULL;
@@ -360,6 +361,52 @@ int machine_publish(struct machine *m)
         (void)sd_bus_emit_signal(h->bus, HVD_MANAGER_PATH, "org.hvd1.Manager", "VMAdded", "so", m->def->name, m->path);
         hvd_defined_changed(h);
         return 0;
+}
+
+int machine_add(struct hvd *h, struct vm_def *def, const char *json, char *msg, struct machine **ret)
+{
+        struct machine *m = NULL, *other = hvd_find_machine_by_uuid(h, def->uuid);
+        int r;
+
+        if (other) {
+                snprintf(msg, MACHINE_REASON_MAX, "uuid: %s is VM '%s''s already", def->uuid, other->def->name);
+                return -EEXIST;
+        }
+        if (hvd_find_machine(h, def->name)) {
+                snprintf(msg, MACHINE_REASON_MAX, "a VM named '%s' exists already", def->name);
+                return -EEXIST;
+        }
+        if (h->n_defined >= h->conf.max_vms) {
+                snprintf(msg, MACHINE_REASON_MAX, "%u VMs are defined, the limit (MaxVMs in hvd.conf)", h->n_defined);
+                return -ENOSPC;
+        }
+        r = machine_new(h, def, &m);
+        if (r < 0) {
+                snprintf(msg, MACHINE_REASON_MAX, "%s", strerror(-r));
+                return r;
+        }
+        if (json) {
+                r = vm_store_write(h->state_fd, def->name, json);
+                if (r < 0) {
+                        snprintf(msg, MACHINE_REASON_MAX, "cannot write %s/%s.json: %s", h->state_dir, def->name, strerror(-r));
+                        r = -EIO;
+                        goto fail;
+                }
+        }
+        r = machine_publish(m);
+        if (r < 0) {
+                snprintf(msg, MACHINE_REASON_MAX, "cannot put it on the bus: %s", strerror(-r));
+                if (json)
+                        (void)vm_store_remove(h->state_fd, def->name);
+                goto fail;
+        }
+        if (ret)
+                *ret = m;
+        return 0;
+fail:
+        m->def = NULL; /* the caller keeps it */
+        machine_free(m);
+        return r;
 }
 
 void machine_unpublish_and_free(struct machine *m)

@@ -80,11 +80,12 @@ struct machine {
         char job_error[MACHINE_REASON_MAX];  /* under lock */
 };
 
-/* Builds a machine for def (taking it over on success); not yet on the bus or in the list. */
-int machine_new(struct hvd *h, struct vm_def *def, struct machine **ret);
+/* The one way a VM is added, at startup and by DefineVM: refuses a UUID that is another VM's
+ * and more than MaxVMs (-EEXIST, -ENOSPC, with msg), builds the machine, writes json to the
+ * state directory when it is non-NULL (DefineVM; -EIO), and publishes it: on the bus and in
+ * hvd's list. Takes def on success only. */
+int machine_add(struct hvd *h, struct vm_def *def, const char *json, char *msg, struct machine **ret);
 struct machine *machine_free(struct machine *m);
-/* Puts it on the bus and in hvd's list: the point of no return. */
-int machine_publish(struct machine *m);
 /* Takes it off the bus and out of the list (must be shut off), then frees it. */
 void machine_unpublish_and_free(struct machine *m);
 
