@@ -296,10 +296,10 @@ void hvd_begin_stop(struct hvd *h)
         (void)sd_notify(false, "STOPPING=1\nSTATUS=shutting down VMs");
         log_info("stopping: asking %u VM(s) to shut down", h->n_running);
         for (struct machine *m = h->machines; m; m = m->next) {
-                if (!machine_is_active(m) || m->job != MACHINE_JOB_NONE)
-                        continue; /* a job in progress stops its VM when it ends */
+                if (!vm_state_is_active(m->state) || m->state == VM_STATE_RESETTING)
+                        continue; /* a Start or Reset in progress stops its VM when it ends */
                 /* a paused guest or one that cannot be asked is stopped right away */
-                if (m->state != MACHINE_RUNNING || hv_vm_request_shutdown(m->vm) < 0)
+                if (machine_shutdown(m, NULL, 0, msg) < 0)
                         (void)machine_stop(m, "stopped: hvd is stopping", msg);
         }
         h->shutdown_timer = evtimer_new(h->base, on_shutdown_timer, h);

@@ -39,6 +39,7 @@ struct hvd {
         struct machine *machines; /* every defined VM, in definition order */
         uint32_t n_defined, n_running;
         uint32_t n_starting;      /* VMs being built by a worker thread */
+        uint32_t n_operations;    /* calls waiting for a VM (operation.h) */
 
         struct hvd_creds_cache *creds;
 

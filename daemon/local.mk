@@ -18,6 +18,7 @@ daemon_hvd_SOURCES = \
 	daemon/auth.c daemon/auth.h \
 	daemon/console.c daemon/console.h \
 	daemon/machine.c daemon/machine.h daemon/machine-dbus.c \
+	daemon/operation.c daemon/operation.h \
 	daemon/manager-dbus.c \
 	daemon/check-host.c daemon/check-host.h
 daemon_hvd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) $(LIBSYSTEMD_CFLAGS)

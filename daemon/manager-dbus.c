@@ -75,7 +75,7 @@ static int method_list_vms(sd_bus_message *m, void *userdata, sd_bus_error *erro
                 return r;
         for (struct machine *vm = h->machines; vm; vm = vm->next) {
                 r = sd_bus_message_append(reply, "(ssso)", vm->def->name, vm->def->uuid ? vm->def->uuid : "",
-                                          machine_state_to_string(vm->state), vm->path);
+                                          vm_state_to_string(vm->state), vm->path);
                 if (r < 0)
                         return r;
         }
@@ -124,11 +124,8 @@ static int do_define(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
         other = hvd_find_machine_by_uuid(h, def->uuid);
         if (vm && other && other != vm)
                 return hvd_bus_error_setf(error, -EEXIST, "uuid: %s is VM '%s''s already", def->uuid, other->def->name);
-        if (vm && machine_is_busy(vm, msg))
+        if (vm && machine_check(vm, VM_CALL_REDEFINE, msg) < 0)
                 return hvd_bus_error_setf(error, -EBUSY, "%s", msg);
-        if (vm && vm->state != MACHINE_SHUTOFF)
-                return hvd_bus_error_setf(error, -EBUSY, "VM '%s' is %s: shut it off to redefine it",
-                                          def->name, machine_state_to_string(vm->state));
         if (!def->uuid) {
                 if (vm && vm->def->uuid)
                         def->uuid = strdup(vm->def->uuid); /* a redefinition keeps its identity */
@@ -182,11 +179,8 @@ static int do_undefine(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
         vm = find_or_error(h, name, error);
         if (!vm)
                 return -ENOENT;
-        if (machine_is_busy(vm, msg))
+        if (machine_check(vm, VM_CALL_UNDEFINE, msg) < 0)
                 return hvd_bus_error_setf(error, -EBUSY, "%s", msg);
-        if (vm->state != MACHINE_SHUTOFF)
-                return hvd_bus_error_setf(error, -EBUSY, "VM '%s' is %s: shut it off to undefine it",
-                                          name, machine_state_to_string(vm->state));
         r = vm_store_remove(h->state_fd, vm->def->name);
         if (r < 0 && r != -ENOENT)
                 return hvd_bus_error_setf(error, -EIO, "cannot remove %s/%s.json: %s", h->state_dir, name, strerror(-r));
