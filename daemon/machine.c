@@ -567,6 +567,13 @@ static int pause_or_resume(struct machine *m, enum vm_input call, int (*fn)(stru
         r = fn(m->vm);
         if (r < 0) {
                 snprintf(msg, MACHINE_REASON_MAX, "cannot %s VM '%s': %s", vm_input_to_string(call), m->def->name, strerror(-r));
+                /* a vCPU that did not park in time crashed the VM, and hvcore calls back only
+                 * for what the guest did: take it as the guest's crash (a stop or a reset
+                 * request that raced with the call comes as its own event) */
+                if (hv_vm_get_state(m->vm) == HV_VM_STATE_CRASHED) {
+                        m->held |= MACHINE_EVENT_GUEST;
+                        handle_guest(m);
+                }
                 return r == -EBUSY ? r : -EIO;
         }
         set_state(m, next, why);
