@@ -211,7 +211,7 @@ static void on_definition(const char *name, const char *text, size_t len, int r,
         struct vm_def_limits lim = { .max_vcpus = UINT32_MAX, .max_memory_mib = UINT64_MAX };
         _cleanup_(vm_def_freep) struct vm_def *def = NULL;
         _cleanup_free_ char *err = NULL;
-        struct machine *m;
+        char msg[MACHINE_REASON_MAX];
 
         if (r < 0) {
                 log_warning("%s/%s.json: %s, skipping", h->state_dir, name, strerror(-r));
@@ -224,33 +224,19 @@ static void on_definition(const char *name, const char *text, size_t len, int r,
                 ctx->failed++;
                 return;
         }
-        if (strcmp(def->name, name) != 0 || !def->uuid || h->n_defined >= h->conf.max_vms) {
+        if (strcmp(def->name, name) != 0 || !def->uuid) {
                 log_warning("%s/%s.json: %s, skipping", h->state_dir, name,
-                            strcmp(def->name, name) != 0 ? "the name inside differs from the file name"
-                            : !def->uuid ? "no uuid" : "more VMs than MaxVMs");
+                            !def->uuid ? "no uuid" : "the name inside differs from the file name");
                 ctx->failed++;
                 return;
         }
-        for (m = h->machines; m; m = m->next)
-                if (strcmp(m->def->uuid, def->uuid) == 0) {
-                        log_warning("%s/%s.json: uuid %s is VM %s's already, skipping", h->state_dir, name, def->uuid, m->def->name);
-                        ctx->failed++;
-                        return;
-                }
-        r = machine_new(h, def, &m);
+        r = machine_add(h, def, NULL, msg, NULL);
         if (r < 0) {
-                log_error("VM %s: %s, skipping", name, strerror(-r));
+                log_warning("%s/%s.json: %s, skipping", h->state_dir, name, msg);
                 ctx->failed++;
                 return;
         }
         TAKE_PTR(def);
-        r = machine_publish(m);
-        if (r < 0) {
-                log_error("VM %s: cannot put it on the bus: %s, skipping", name, strerror(-r));
-                machine_free(m);
-                ctx->failed++;
-                return;
-        }
         ctx->loaded++;
 }
 
@@ -294,10 +280,10 @@ void hvd_begin_stop(struct hvd *h)
         (void)sd_notify(false, "STOPPING=1\nSTATUS=shutting down VMs");
         log_info("stopping: asking %u VM(s) to shut down", h->n_running);
         for (struct machine *m = h->machines; m; m = m->next) {
-                if (!machine_is_active(m) || m->job != MACHINE_JOB_NONE)
-                        continue; /* a job in progress stops its VM when it ends */
+                if (!vm_state_is_active(m->state) || m->state == VM_STATE_RESETTING)
+                        continue; /* a Start or Reset in progress stops its VM when it ends */
                 /* a paused guest or one that cannot be asked is stopped right away */
-                if (m->state != MACHINE_RUNNING || hv_vm_request_shutdown(m->vm) < 0)
+                if (machine_shutdown(m, NULL, 0, msg) < 0)
                         (void)machine_stop(m, "stopped: hvd is stopping", msg);
         }
         h->shutdown_timer = evtimer_new(h->base, on_shutdown_timer, h);

@@ -40,6 +40,7 @@ struct hvd {
         struct machine *machines; /* every defined VM, in definition order */
         uint32_t n_defined, n_running;
         uint32_t n_starting;      /* VMs being built by a worker thread */
+        uint32_t n_operations;    /* calls waiting for a VM (operation.h) */
 
         struct hvd_creds_cache *creds;
 
@@ -64,6 +65,7 @@ void hvd_defined_changed(struct hvd *h);
 /* Looks up a VM by name / by object path; NULL if none. */
 struct machine *hvd_find_machine(struct hvd *h, const char *name);
 struct machine *hvd_find_machine_by_path(struct hvd *h, const char *path);
+struct machine *hvd_find_machine_by_uuid(struct hvd *h, const char *uuid);
 
 /* SIGTERM: shut every VM down within conf.shutdown_timeout, then stop the rest and quit. */
 void hvd_begin_stop(struct hvd *h);

@@ -6,7 +6,8 @@ daemon_libhvd_core_la_SOURCES = \
 	daemon/vm-def.c daemon/vm-def.h \
 	daemon/vm-store.c daemon/vm-store.h \
 	daemon/conf.c daemon/conf.h \
-	daemon/bus-error.c daemon/bus-error.h
+	daemon/bus-error.c daemon/bus-error.h \
+	daemon/vm-state.c daemon/vm-state.h
 daemon_libhvd_core_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(LIBSYSTEMD_CFLAGS)
 daemon_libhvd_core_la_LIBADD = $(JSONC_LIBS) $(LIBSYSTEMD_LIBS)
 
@@ -17,6 +18,7 @@ daemon_hvd_SOURCES = \
 	daemon/auth.c daemon/auth.h \
 	daemon/console.c daemon/console.h \
 	daemon/machine.c daemon/machine.h daemon/machine-dbus.c \
+	daemon/operation.c daemon/operation.h \
 	daemon/manager-dbus.c \
 	daemon/check-host.c daemon/check-host.h
 daemon_hvd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) $(LIBSYSTEMD_CFLAGS)

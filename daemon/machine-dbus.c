@@ -201,7 +201,7 @@ static int property_get_state(sd_bus *bus, const char *path, const char *interfa
 {
         struct machine *vm = userdata;
 
-        return sd_bus_message_append(reply, "s", strcmp(property, "State") == 0 ? machine_state_to_string(vm->state) : vm->reason);
+        return sd_bus_message_append(reply, "s", strcmp(property, "State") == 0 ? vm_state_to_string(vm->state) : vm->reason);
 }
 
 const sd_bus_vtable machine_vtable[] = {

@@ -1,10 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* A defined VM as hvd manages it: its definition, its state, the running hv_vm (if any), its
- * console. vCPU threads reach it only through on_* callbacks that copy into `pending` under
- * `lock` and wake the loop through `efd`; everything else runs on the loop. */
+/* A defined VM as hvd manages it: its definition, its state (vm-state.h), the running hv_vm
+ * (if any), its console, the calls waiting on it (operation.h).
+ *
+ * Threads: everything here runs on the loop, except what vCPU threads and the Start/Reset
+ * worker hand over, without a lock: serial output goes through a pipe (vCPU threads write,
+ * the loop reads; a write of at most PIPE_BUF is atomic, a full pipe drops output as a slow
+ * loop must), and everything else is a bit set in `events` (atomic) followed by a write to
+ * `efd`. The loop reads efd first, then takes the bits: a bit set after it took them comes
+ * with a write of its own, so nothing is lost. The threads that write are gone before the
+ * machine is: hv_vm_free joins the vCPU threads and the loop joins the worker. */
 #pragma once
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -13,32 +21,21 @@
 
 #include "console.h"
 #include "vm-def.h"
+#include "vm-state.h"
 
 struct hvd;
 struct event;
-
-enum machine_state {
-        MACHINE_SHUTOFF,
-        MACHINE_RUNNING,
-        MACHINE_PAUSED,
-        MACHINE_CRASHED,
-        _MACHINE_STATE_MAX,
-        _MACHINE_STATE_INVALID = -22,
-};
-const char *machine_state_to_string(enum machine_state s);
-enum machine_state machine_state_from_string(const char *s);
+struct operation;
 
 #define MACHINE_REASON_MAX 256
-#define MACHINE_PENDING_OUTPUT_MAX (64 * 1024)
-#define MACHINE_SHUTDOWN_WAITERS_MAX 16
-#define MACHINE_STARTS_MAX 16 /* VMs being built at once */
+#define MACHINE_STARTS_MAX 16 /* VMs being built (or rebuilt) by a worker at once */
 
-struct shutdown_waiter;
-
-enum machine_job {
-        MACHINE_JOB_NONE,
-        MACHINE_JOB_START,
-        MACHINE_JOB_RESET,
+/* What other threads tell the loop (bits of machine.events). */
+enum {
+        MACHINE_EVENT_INPUT_READY = 1u << 0, /* the guest's UART has room for held console input */
+        MACHINE_EVENT_GUEST = 1u << 1,       /* the guest stopped or crashed: hv_vm_get_state says which */
+        MACHINE_EVENT_GUEST_RESET = 1u << 2, /* the guest asked for a reset */
+        MACHINE_EVENT_JOB_DONE = 1u << 3,    /* the worker finished: job_* are written */
 };
 
 struct machine {
@@ -49,59 +46,58 @@ struct machine {
         sd_bus_slot *slot;
         bool published;
 
-        enum machine_state state;
+        enum vm_state state;
         char reason[MACHINE_REASON_MAX];
-        struct hv_vm *vm;
+        struct hv_vm *vm;                /* the loop leaves it to the worker while resetting */
         struct console console;
+        struct operation *operations;    /* calls waiting for this VM */
+        bool shutdown_asked;             /* the guest could be asked to shut down (else it may stop by itself) */
 
         int efd;
         struct event *efd_event;
-        pthread_mutex_t lock;                  /* guards pending_* (vCPU threads write them) */
-        uint8_t *pending_out;
-        size_t pending_len;
-        bool pending_input_ready;              /* the guest's UART has room for held console input */
-        bool pending_state_valid;
-        enum hv_vm_state pending_state;
-        char pending_reason[MACHINE_REASON_MAX];
+        _Atomic unsigned events;         /* MACHINE_EVENT_* */
+        unsigned held;                   /* the loop's: bits taken, not handled yet */
+        int out_fd[2];                   /* serial output: [1] written by vCPU threads, [0] read by the loop */
+        struct event *out_event;
 
-        struct shutdown_waiter *waiters;
-        unsigned n_waiters;
-
-        /* Start and Reset build a KVM VM (milliseconds of setup and loading): a worker
-         * thread does it and the loop finishes the job when the worker wakes it (efd). While
-         * a job runs, nothing else touches the hv_vm and other changes are refused. */
-        enum machine_job job;
+        /* Start and Reset build a KVM VM (milliseconds of setup and loading) on a worker
+         * thread, in state starting or resetting; the loop finishes the job when the worker
+         * sets MACHINE_EVENT_JOB_DONE. The worker writes job_* before that; the loop reads them
+         * after joining it. */
         pthread_t job_thread;
-        sd_bus_message *job_call;            /* to reply to, NULL for autostart and reboots */
+        bool job_reset;
         char job_why[64];
-        bool job_done;                       /* under lock: the worker finished */
-        int job_result;                      /* under lock */
-        struct hv_vm *job_vm;                /* under lock (start: the built, started VM) */
-        char job_error[MACHINE_REASON_MAX];  /* under lock */
+        int job_result;
+        struct hv_vm *job_vm;            /* start: the built, started VM */
+        char job_error[MACHINE_REASON_MAX];
 };
 
-/* Builds a machine for def (taking it over on success); not yet on the bus or in the list. */
-int machine_new(struct hvd *h, struct vm_def *def, struct machine **ret);
+/* The one way a VM is added, at startup and by DefineVM: refuses a UUID that is another VM's
+ * and more than MaxVMs (-EEXIST, -ENOSPC, with msg), builds the machine, writes json to the
+ * state directory when it is non-NULL (DefineVM; -EIO), and publishes it: on the bus and in
+ * hvd's list. Takes def on success only. */
+int machine_add(struct hvd *h, struct vm_def *def, const char *json, char *msg, struct machine **ret);
 struct machine *machine_free(struct machine *m);
-/* Puts it on the bus and in hvd's list: the point of no return. */
-int machine_publish(struct machine *m);
 /* Takes it off the bus and out of the list (must be shut off), then frees it. */
 void machine_unpublish_and_free(struct machine *m);
 
-bool machine_is_active(const struct machine *m); /* running or paused */
-/* Lifecycle; on failure -errno and a message in msg (size MACHINE_REASON_MAX). */
-/* Starts building the VM and returns; the reply to `call` (may be NULL) goes out once it
- * runs or failed. */
+/* Whether the state allows call: the state it leads to, or -EBUSY with "cannot <call>: VM
+ * '<name>' is <state>" in msg (size MACHINE_REASON_MAX). */
+int machine_check(struct machine *m, enum vm_input call, char *msg);
+
+/* Lifecycle; on failure -errno and a message in msg (size MACHINE_REASON_MAX). A call that
+ * completes later answers `call` (NULL: nobody waits, as for autostart) through an
+ * operation: the method handler returns 1 and the answer goes out when it is done. */
+/* Builds and starts the VM on a worker; answered once it runs or failed. */
 int machine_start(struct machine *m, sd_bus_message *call, const char *why, char *msg);
-bool machine_is_busy(const struct machine *m, char *msg); /* a job runs: no other change now */
 int machine_stop(struct machine *m, const char *why, char *msg);
 int machine_pause(struct machine *m, char *msg);
 int machine_resume(struct machine *m, char *msg);
-/* Resets the guest (a new KVM VM over the same RAM, the kernel loaded again) and returns;
- * the reply to `call` (may be NULL) goes out once it runs again. */
+/* Resets the guest (a new KVM VM over the same RAM, the kernel loaded again) on a worker;
+ * answered once it runs again. */
 int machine_reset(struct machine *m, sd_bus_message *call, const char *why, char *msg);
-/* Asks the guest to shut down; the reply to `call` goes out when the VM is shut off
- * (success) or after timeout_usec (org.hvd1.Error.Timeout). */
+/* Asks the guest to shut down; answered when the VM is shut off (success) or after
+ * timeout_usec (org.hvd1.Error.Timeout). call NULL (hvd stopping): no answer, no timeout. */
 int machine_shutdown(struct machine *m, sd_bus_message *call, uint64_t timeout_usec, char *msg);
 /* Replaces the definition of a shut-off VM; takes def on success only. */
 int machine_redefine(struct machine *m, struct vm_def *def, char *msg);

@@ -31,7 +31,7 @@ struct machine *hvd_find_machine_by_path(struct hvd *h, const char *path)
         return NULL;
 }
 
-static struct machine *find_by_uuid(struct hvd *h, const char *uuid)
+struct machine *hvd_find_machine_by_uuid(struct hvd *h, const char *uuid)
 {
         for (struct machine *m = h->machines; uuid && m; m = m->next)
                 if (m->def->uuid && strcmp(m->def->uuid, uuid) == 0)
@@ -75,7 +75,7 @@ static int method_list_vms(sd_bus_message *m, void *userdata, sd_bus_error *erro
                 return r;
         for (struct machine *vm = h->machines; vm; vm = vm->next) {
                 r = sd_bus_message_append(reply, "(ssso)", vm->def->name, vm->def->uuid ? vm->def->uuid : "",
-                                          machine_state_to_string(vm->state), vm->path);
+                                          vm_state_to_string(vm->state), vm->path);
                 if (r < 0)
                         return r;
         }
@@ -121,16 +121,11 @@ static int do_define(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
                 return hvd_bus_error_setf(error, -EINVAL, "%s", err ? err : "invalid definition");
 
         vm = hvd_find_machine(h, def->name);
-        other = find_by_uuid(h, def->uuid);
-        if (other && other != vm)
+        other = hvd_find_machine_by_uuid(h, def->uuid);
+        if (vm && other && other != vm)
                 return hvd_bus_error_setf(error, -EEXIST, "uuid: %s is VM '%s''s already", def->uuid, other->def->name);
-        if (vm && machine_is_busy(vm, msg))
+        if (vm && machine_check(vm, VM_CALL_REDEFINE, msg) < 0)
                 return hvd_bus_error_setf(error, -EBUSY, "%s", msg);
-        if (vm && vm->state != MACHINE_SHUTOFF)
-                return hvd_bus_error_setf(error, -EBUSY, "VM '%s' is %s: shut it off to redefine it",
-                                          def->name, machine_state_to_string(vm->state));
-        if (!vm && h->n_defined >= h->conf.max_vms)
-                return hvd_bus_error_setf(error, -ENOSPC, "%u VMs are defined, the limit (MaxVMs in hvd.conf)", h->n_defined);
         if (!def->uuid) {
                 if (vm && vm->def->uuid)
                         def->uuid = strdup(vm->def->uuid); /* a redefinition keeps its identity */
@@ -163,22 +158,10 @@ static int do_define(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
                 return sd_bus_reply_method_return(m, "o", vm->path);
         }
 
-        r = machine_new(h, def, &vm);
+        r = machine_add(h, def, json, msg, &vm);
         if (r < 0)
-                return r;
+                return hvd_bus_error_setf(error, r, "%s", msg);
         TAKE_PTR(def);
-        r = vm_store_write(h->state_fd, vm->def->name, json);
-        if (r < 0) {
-                hvd_bus_error_setf(error, -EIO, "cannot write %s/%s.json: %s", h->state_dir, vm->def->name, strerror(-r));
-                machine_free(vm);
-                return -EIO;
-        }
-        r = machine_publish(vm);
-        if (r < 0) {
-                (void)vm_store_remove(h->state_fd, vm->def->name);
-                machine_free(vm);
-                return r;
-        }
         log_info("VM %s: defined", vm->def->name);
         return sd_bus_reply_method_return(m, "o", vm->path);
 }
@@ -196,11 +179,8 @@ static int do_undefine(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
         vm = find_or_error(h, name, error);
         if (!vm)
                 return -ENOENT;
-        if (machine_is_busy(vm, msg))
+        if (machine_check(vm, VM_CALL_UNDEFINE, msg) < 0)
                 return hvd_bus_error_setf(error, -EBUSY, "%s", msg);
-        if (vm->state != MACHINE_SHUTOFF)
-                return hvd_bus_error_setf(error, -EBUSY, "VM '%s' is %s: shut it off to undefine it",
-                                          name, machine_state_to_string(vm->state));
         r = vm_store_remove(h->state_fd, vm->def->name);
         if (r < 0 && r != -ENOENT)
                 return hvd_bus_error_setf(error, -EIO, "cannot remove %s/%s.json: %s", h->state_dir, name, strerror(-r));

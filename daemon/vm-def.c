@@ -11,28 +11,18 @@
 #include <systemd/sd-id128.h>
 
 #include "macros.h"
+#include "string-table.h"
 #include "vm-def.h"
 
 #define JSON_DEPTH_MAX 8
 #define CONSOLE_LOG_KIB_DEFAULT 64
 
-static const char *const on_reboot_table[_VM_ON_REBOOT_MAX] = {
+static const char *const vm_on_reboot_table[_VM_ON_REBOOT_MAX] = {
         [VM_ON_REBOOT_RESTART] = "restart",
         [VM_ON_REBOOT_SHUTOFF] = "shutoff",
 };
 
-const char *vm_on_reboot_to_string(enum vm_on_reboot r)
-{
-        return r >= 0 && r < _VM_ON_REBOOT_MAX ? on_reboot_table[r] : NULL;
-}
-
-enum vm_on_reboot vm_on_reboot_from_string(const char *s)
-{
-        for (int i = 0; s && i < _VM_ON_REBOOT_MAX; i++)
-                if (strcmp(on_reboot_table[i], s) == 0)
-                        return i;
-        return _VM_ON_REBOOT_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(vm_on_reboot, enum vm_on_reboot, _VM_ON_REBOOT_MAX);
 
 static bool char_is_alnum(char c)
 {

@@ -76,6 +76,23 @@ done
 t_check "Shutdown on a shut-off VM: InvalidState" t_expect_error org.hvd1.Error.InvalidState -- t_send /org/hvd1/vm/demo org.hvd1.VM.Shutdown uint64:1000000
 t_check "Shutdown with an absurd timeout: InvalidConfig" t_expect_error org.hvd1.Error.InvalidConfig timeout_usec -- t_send /org/hvd1/vm/demo org.hvd1.VM.Shutdown uint64:18446744073709551615
 t_check "state unchanged" test "$(t_get /org/hvd1/vm/demo org.hvd1.VM State)" = 's "shutoff"'
+t_check "a refusal names the call and the state" t_expect_error org.hvd1.Error.InvalidState "cannot Pause: VM 'demo' is shutoff" -- \
+        t_send /org/hvd1/vm/demo org.hvd1.VM.Pause
+# Start here cannot run a guest ("not really a kernel"; without /dev/kvm not even that far):
+# the waiting call is answered with why, and the VM is back to shutoff, saying so.
+out=$(t_send /org/hvd1/vm/demo org.hvd1.VM.Start 2>&1) && st=0 || st=$?
+t_check "Start that cannot build the VM: answered with an error naming it" bash -c \
+        "test $st != 0 && grep -q \"Error org.hvd1.Error.*cannot build VM 'demo'\" <<<\"\$1\"" _ "$out"
+t_check "... shut off again" test "$(t_get /org/hvd1/vm/demo org.hvd1.VM State)" = 's "shutoff"'
+t_check "... StateReason says why" bash -c "grep -q 'cannot build VM' <<<\"\$1\"" _ "$(t_get /org/hvd1/vm/demo org.hvd1.VM StateReason)"
+t_check "... RunningVMs is 0" test "$(t_get /org/hvd1 org.hvd1.Manager RunningVMs)" = "u 0"
+t_check "... the log shows it starting and failing" bash -c \
+        "grep -q 'VM demo: starting (started by request)' '$T_DIR/hvd.log' && grep -q \"VM demo: shutoff (cannot build VM 'demo'\" '$T_DIR/hvd.log'"
+mv "$K" "$K.away"
+t_check "Start with the kernel gone: InvalidConfig naming it" t_expect_error org.hvd1.Error.InvalidConfig "boot.kernel: $K" -- \
+        t_send /org/hvd1/vm/demo org.hvd1.VM.Start
+t_check "... StateReason says so" bash -c "grep -q 'boot.kernel' <<<\"\$1\"" _ "$(t_get /org/hvd1/vm/demo org.hvd1.VM StateReason)"
+mv "$K.away" "$K"
 # a host no vendor plugin claims (here: no /dev/kvm) cannot run VMs: NotSupported, not Failed
 if [ "$(t_get /org/hvd1 org.hvd1.Manager VendorPlugin)" = 's ""' ]; then
         t_check "Start without a vendor plugin: NotSupported" \

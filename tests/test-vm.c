@@ -41,6 +41,7 @@ struct events {
         pthread_mutex_t lock;
         int changes;
         int input_ready;
+        int resets;
         enum hv_vm_state last;
         char reason[256];
         char serial[256];
@@ -78,6 +79,14 @@ static void on_input_ready(struct hv_vm *vm, void *userdata)
 static const struct hv_vm_callbacks callbacks = {
         .state_changed = on_state, .serial_output = on_serial, .serial_input_ready = on_input_ready,
 };
+
+static void on_guest_reset(struct hv_vm *vm, void *userdata)
+{
+        struct events *e = userdata;
+        pthread_mutex_lock(&e->lock);
+        e->resets++;
+        pthread_mutex_unlock(&e->lock);
+}
 
 static void events_init(struct events *e)
 {
@@ -758,7 +767,33 @@ START_TEST(test_guest_reset_request)
         hv_vm_get_state_reason(vm, reason, sizeof(reason));
         ck_assert_str_eq(reason, "guest requested a reset");
         ck_assert_msg(wait_serial(&e, "hello: reset"), "serial: %s", e.serial);
+        vm = hv_vm_free(vm); /* its threads are joined: every callback has run */
+        /* without a guest_reset callback it is reported as a stop */
+        ck_assert_int_eq(e.changes, 1);
+        ck_assert_int_eq(e.last, HV_VM_STATE_STOPPED);
+}
+END_TEST
+
+START_TEST(test_guest_reset_callback)
+{
+        /* with guest_reset set, a reset request goes there and not to state_changed */
+        static const struct hv_vm_callbacks cb = { .state_changed = on_state, .serial_output = on_serial,
+                                                   .guest_reset = on_guest_reset };
+        struct hv_vm_config c = { .name = "hello", .vcpus = 1, .memory_mib = 64,
+                                  .kernel = hv_test_guest_path("hello"), .cmdline = "reset=1 exit=5" };
+        struct hv_vm *vm = NULL;
+        struct events e;
+        char reason[128];
+
+        events_init(&e);
+        ck_assert_int_eq(hv_vm_new(&c, &cb, &e, &vm, NULL), 0);
+        ck_assert_int_eq(hv_vm_start(vm), 0);
+        ck_assert(wait_state(vm, HV_VM_STATE_STOPPED));
+        hv_vm_get_state_reason(vm, reason, sizeof(reason));
+        ck_assert_str_eq(reason, "guest requested a reset");
         vm = hv_vm_free(vm);
+        ck_assert_int_eq(e.resets, 1);
+        ck_assert_int_eq(e.changes, 0);
 }
 END_TEST
 
@@ -859,6 +894,7 @@ static Suite *vm_suite(void)
         tcase_set_timeout(tc, 120);
         tcase_add_test(tc, test_hello_guest);
         tcase_add_test(tc, test_guest_reset_request);
+        tcase_add_test(tc, test_guest_reset_callback);
         tcase_add_test(tc, test_echo_guest_serial_input);
         tcase_add_test(tc, test_spin_guest_lifecycle);
         tcase_add_test(tc, test_missing_kernel_is_reported);

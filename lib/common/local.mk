@@ -1,2 +1,2 @@
 # lib/common: header-only helpers shared by every binary, not installed
-noinst_HEADERS += lib/common/macros.h
+noinst_HEADERS += lib/common/macros.h lib/common/string-table.h

@@ -206,7 +206,7 @@ static int handle_exit(struct hv_vcpu *vcpu)
                         hv_vm_guest_stopped(vcpu->vm, "guest shut down");
                         return 0;
                 case KVM_SYSTEM_EVENT_RESET:
-                        hv_vm_guest_stopped(vcpu->vm, "guest requested a reset");
+                        hv_vm_guest_reset(vcpu->vm);
                         return 0;
                 default:
                         return vcpu_crash(vcpu, "guest system event %u", run->system_event.type);

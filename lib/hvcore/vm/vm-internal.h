@@ -104,6 +104,8 @@ int hv_vm_new_with_hooks(const struct hv_vm_config *config, const struct hv_vm_c
 /* Called on vCPU threads: the guest stopped (debug exit, shutdown) or crashed. The first
  * such event wins; every vCPU is told to leave its loop (STOP or VM_DEAD). */
 void hv_vm_guest_stopped(struct hv_vm *vm, const char *reason);
+/* The guest asked for a reset: stopped like the above, reported through guest_reset. */
+void hv_vm_guest_reset(struct hv_vm *vm);
 void hv_vm_crashed(struct hv_vm *vm, const char *reason);
 /* Called on vCPU threads when they park or leave their loop. */
 void hv_vm_notify_parked(struct hv_vm *vm);

@@ -102,7 +102,7 @@ HV_EXPORT void hv_vm_get_state_reason(struct hv_vm *vm, char *buf, size_t len)
  * park (the threads stay for a reset). Never takes vm->lock: the caller is a vCPU thread,
  * inside vcpu->mutex. */
 static void vm_guest_event(struct hv_vm *vm, enum hv_vm_state s, unsigned req, const char *reason,
-                           int32_t exit_code)
+                           int32_t exit_code, bool reset)
 {
         hv_lock_assert_not_held(&vm->lock);
         bool first = false;
@@ -117,18 +117,25 @@ static void vm_guest_event(struct hv_vm *vm, enum hv_vm_state s, unsigned req, c
         if (!first)
                 return;
         hv_make_all_vcpus_request(vm, req);
-        if (vm->callbacks.state_changed)
+        if (reset && vm->callbacks.guest_reset)
+                vm->callbacks.guest_reset(vm, vm->userdata);
+        else if (vm->callbacks.state_changed)
                 vm->callbacks.state_changed(vm, s, reason, vm->userdata);
 }
 
 void hv_vm_guest_stopped(struct hv_vm *vm, const char *reason)
 {
-        vm_guest_event(vm, HV_VM_STATE_STOPPED, HV_REQ_PAUSE, reason, -1);
+        vm_guest_event(vm, HV_VM_STATE_STOPPED, HV_REQ_PAUSE, reason, -1, false);
+}
+
+void hv_vm_guest_reset(struct hv_vm *vm)
+{
+        vm_guest_event(vm, HV_VM_STATE_STOPPED, HV_REQ_PAUSE, "guest requested a reset", -1, true);
 }
 
 void hv_vm_crashed(struct hv_vm *vm, const char *reason)
 {
-        vm_guest_event(vm, HV_VM_STATE_CRASHED, HV_REQ_VM_DEAD, reason, -1);
+        vm_guest_event(vm, HV_VM_STATE_CRASHED, HV_REQ_VM_DEAD, reason, -1, false);
 }
 
 void hv_vm_notify_parked(struct hv_vm *vm)
@@ -162,7 +169,7 @@ static void debug_exit_exit(void *opaque, uint32_t code)
         char reason[80];
         snprintf(reason, sizeof(reason), "guest exited with code %" PRIu32 " (status %" PRIu32 ")", code, status);
         /* several vCPUs may exit at once: the first one's code is kept */
-        vm_guest_event(vm, HV_VM_STATE_STOPPED, HV_REQ_PAUSE, reason, (int32_t)status);
+        vm_guest_event(vm, HV_VM_STATE_STOPPED, HV_REQ_PAUSE, reason, (int32_t)status, false);
 }
 
 static const struct hv_debug_exit_ops debug_exit_dev_ops = { .exit = debug_exit_exit };
@@ -212,7 +219,7 @@ static int reset_control_write(void *opaque, uint64_t offset, const uint8_t *dat
         struct hv_vm *vm = opaque;
         atomic_store_explicit(&vm->reset_control, data[0] & ~HV_RESET_CONTROL_RST_CPU, memory_order_relaxed);
         if (data[0] & HV_RESET_CONTROL_RST_CPU)
-                hv_vm_guest_stopped(vm, "guest requested a reset");
+                hv_vm_guest_reset(vm);
         return 0;
 }
 

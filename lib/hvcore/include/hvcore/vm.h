@@ -46,6 +46,12 @@ struct hv_vm_callbacks {
         /* Optional (may be NULL): after hv_vm_serial_input took fewer bytes than offered, the
          * guest made room; offer the rest again (no polling needed). */
         void (*serial_input_ready)(struct hv_vm *vm, void *userdata);
+        /* Optional (may be NULL): the guest asked for a reset (KVM_SYSTEM_EVENT_RESET, a write
+         * to port 0xcf9). Its vCPUs leave the guest and the VM is STOPPED with the reason
+         * "guest requested a reset"; the caller decides (hv_vm_reset, or stop there). Called
+         * instead of state_changed; when NULL, state_changed(STOPPED) is called as for any
+         * stop. */
+        void (*guest_reset)(struct hv_vm *vm, void *userdata);
 };
 
 /* Builds the VM: KVM VM with irqchip and PIT, guest RAM, the kernel loaded, vCPUs created
