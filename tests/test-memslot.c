@@ -10,6 +10,7 @@
 
 #include "devices/bus.h"
 #include "hv-test.h"
+#include "vm/request.h"
 #include "macros.h"
 #include "mm/memslot.h"
 #include "test-vm-guest.h"
@@ -191,6 +192,44 @@ START_TEST(test_memslot_churn_while_vcpus_run)
 }
 END_TEST
 
+/* A deleted slot's memory may go as soon as hv_memslot_delete returns, so no vCPU may still
+ * be in a guest entry that began with the slot mapped: every vCPU that was in guest mode has
+ * left that entry by then (the WAIT force-out). The spin guest never leaves on its own. */
+START_TEST(test_memslot_delete_forces_vcpus_out)
+{
+        struct hv_vm *vm = raw_guest_vm_new(&raw_guest_spin, 2, 2, NULL, NULL);
+        ck_assert_ptr_nonnull(vm);
+        ck_assert_int_eq(hv_vm_start(vm), 0);
+        int forced = 0;
+        for (int i = 0; i < 50; i++) {
+                uint32_t *mem = mmap(NULL, SLOT1_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                ck_assert_ptr_ne(mem, MAP_FAILED);
+                ck_assert_int_eq(hv_memslot_set(vm, 1, SLOT1_GPA, SLOT1_SIZE, mem, 0), 0);
+                uint32_t before[2];
+                for (uint32_t v = 0; v < 2; v++) {
+                        uint64_t t0 = hv_now_ns();
+                        while (hv_mode_of(atomic_load(&vm->vcpus[v]->mode_word)) != HV_IN_GUEST_MODE &&
+                               hv_now_ns() - t0 < 2000000000ull)
+                                sched_yield();
+                        before[v] = atomic_load(&vm->vcpus[v]->mode_word);
+                }
+                ck_assert_int_eq(hv_memslot_delete(vm, 1), 0);
+                for (uint32_t v = 0; v < 2; v++) {
+                        uint32_t after = atomic_load(&vm->vcpus[v]->mode_word);
+                        if (hv_mode_of(before[v]) != HV_IN_GUEST_MODE)
+                                continue;
+                        forced++;
+                        ck_assert_msg(hv_mode_of(after) == HV_OUTSIDE_GUEST_MODE ||
+                                              (after >> HV_MODE_BITS) != (before[v] >> HV_MODE_BITS),
+                                      "vCPU %u is still in the entry it was in when the slot went", v);
+                }
+                munmap(mem, SLOT1_SIZE);
+        }
+        ck_assert_int_gt(forced, 0); /* vCPUs were in guest mode: the check was not vacuous */
+        vm = hv_vm_free(vm);
+}
+END_TEST
+
 static Suite *memslot_suite(void)
 {
         Suite *s = suite_create("memslot");
@@ -199,6 +238,7 @@ static Suite *memslot_suite(void)
         tcase_add_test(tc, test_memslot_validation);
         tcase_add_test(tc, test_bus_dispatch);
         tcase_add_test(tc, test_memslot_churn_while_vcpus_run);
+        tcase_add_test(tc, test_memslot_delete_forces_vcpus_out);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -416,16 +416,20 @@ int hv_vendor_user_add(struct hv_vendor_user *u, const char *name, const struct 
 
 void hv_vendor_user_del(struct hv_vendor_user *u)
 {
-        if (!u->next)
-                return;
         (void)vendor_lock();
         hv_mutex_lock(&usage_lock);
         hv_mutex_lock(&vm_list_lock);
-        u->prev->next = u->next;
-        u->next->prev = u->prev;
-        u->prev = u->next = NULL;
+        /* u->next is tested under the list lock: a neighbour's removal writes it (TSan saw
+         * this test done unlocked race with that write) */
+        bool added = u->next != NULL;
+        if (added) {
+                u->prev->next = u->next;
+                u->next->prev = u->prev;
+                u->prev = u->next = NULL;
+        }
         hv_mutex_unlock(&vm_list_lock);
-        usage_count--;
+        if (added)
+                usage_count--;
         hv_mutex_unlock(&usage_lock);
 }
 
