@@ -138,10 +138,16 @@ static void *sleeper(void *arg)
         return NULL;
 }
 
+/* Until the sleeper is in pthread_cond_wait: it sets wq_waiting under wq_lock and releases
+ * that lock only inside the wait, so taking wq_lock after seeing the flag means it sleeps
+ * (before, a request posted between its flag and its test of the requests was seen at once,
+ * and the NO_WAKEUP check below failed now and then). */
 static void wait_until_waiting(struct hv_vcpu *v)
 {
         while (!atomic_load(&v->wq_waiting))
                 sched_yield();
+        hv_mutex_lock(&v->wq_lock);
+        hv_mutex_unlock(&v->wq_lock);
 }
 
 START_TEST(test_wake_and_no_wakeup)

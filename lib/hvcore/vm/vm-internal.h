@@ -106,6 +106,8 @@ int hv_vm_new_with_hooks(const struct hv_vm_config *config, const struct hv_vm_c
 void hv_vm_guest_stopped(struct hv_vm *vm, const char *reason);
 /* The guest asked for a reset: stopped like the above, reported through guest_reset. */
 void hv_vm_guest_reset(struct hv_vm *vm);
+/* The guest exited through the debug-exit port: stopped, with its exit status. */
+void hv_vm_guest_exited(struct hv_vm *vm, const char *reason, int32_t exit_code);
 void hv_vm_crashed(struct hv_vm *vm, const char *reason);
 /* Called on vCPU threads when they park or leave their loop. */
 void hv_vm_notify_parked(struct hv_vm *vm);

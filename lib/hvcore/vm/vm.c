@@ -17,7 +17,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
-#include "devices/debug-exit.h"
+#include "devices/vm-ports.h"
 #include "host/host-internal.h"
 #include "hvcore/host.h"
 #include "hvcore/kvm-host.h"
@@ -133,6 +133,11 @@ void hv_vm_guest_reset(struct hv_vm *vm)
         vm_guest_event(vm, HV_VM_STATE_STOPPED, HV_REQ_PAUSE, "guest requested a reset", -1, true);
 }
 
+void hv_vm_guest_exited(struct hv_vm *vm, const char *reason, int32_t exit_code)
+{
+        vm_guest_event(vm, HV_VM_STATE_STOPPED, HV_REQ_PAUSE, reason, exit_code, false);
+}
+
 void hv_vm_crashed(struct hv_vm *vm, const char *reason)
 {
         vm_guest_event(vm, HV_VM_STATE_CRASHED, HV_REQ_VM_DEAD, reason, -1, false);
@@ -159,71 +164,6 @@ int hv_vm_set_irq_line(struct hv_vm *vm, uint32_t irq, bool level)
         hv_mutex_unlock(&vm->irq_lock);
         return r;
 }
-
-/* ---- debug-exit device (port 0xf4, QEMU isa-debug-exit compatible) */
-
-static void debug_exit_exit(void *opaque, uint32_t code)
-{
-        struct hv_vm *vm = opaque;
-        uint32_t status = hv_debug_exit_status(code);
-        char reason[80];
-        snprintf(reason, sizeof(reason), "guest exited with code %" PRIu32 " (status %" PRIu32 ")", code, status);
-        /* several vCPUs may exit at once: the first one's code is kept */
-        vm_guest_event(vm, HV_VM_STATE_STOPPED, HV_REQ_PAUSE, reason, (int32_t)status, false);
-}
-
-static const struct hv_debug_exit_ops debug_exit_dev_ops = { .exit = debug_exit_exit };
-
-static int debug_exit_read(void *opaque, uint64_t offset, uint8_t *data, uint32_t len)
-{
-        struct hv_vm *vm = opaque;
-        hv_debug_exit_io(vm->debug_exit, (uint16_t)offset, false, data, len);
-        return 0;
-}
-
-static int debug_exit_write(void *opaque, uint64_t offset, const uint8_t *data, uint32_t len)
-{
-        struct hv_vm *vm = opaque;
-        uint8_t buf[8];
-        memcpy(buf, data, MIN(len, (uint32_t)sizeof(buf)));
-        hv_debug_exit_io(vm->debug_exit, (uint16_t)offset, true, buf, MIN(len, (uint32_t)sizeof(buf)));
-        return 0;
-}
-
-static const struct hv_io_ops debug_exit_ops = { .read = debug_exit_read, .write = debug_exit_write };
-
-static int debug_exit_attach(struct hv_vm *vm)
-{
-        int r = hv_debug_exit_new(&debug_exit_dev_ops, vm, &vm->debug_exit);
-        if (r < 0)
-                return r;
-        return hv_bus_register(vm, HV_BUS_PIO, HV_DEBUG_EXIT_PORT, HV_DEBUG_EXIT_SIZE, &debug_exit_ops, vm);
-}
-
-/* ---- reset control register (port 0xcf9, as on PC chipsets): a write with RST_CPU (bit 2)
- * set is the guest asking for a reset, as Linux's reboot=pci does; hvd decides (on_reboot). */
-
-#define HV_RESET_CONTROL_PORT 0xcf9
-#define HV_RESET_CONTROL_RST_CPU 0x04
-
-static int reset_control_read(void *opaque, uint64_t offset, uint8_t *data, uint32_t len)
-{
-        struct hv_vm *vm = opaque;
-        memset(data, 0, len);
-        data[0] = atomic_load_explicit(&vm->reset_control, memory_order_relaxed);
-        return 0;
-}
-
-static int reset_control_write(void *opaque, uint64_t offset, const uint8_t *data, uint32_t len)
-{
-        struct hv_vm *vm = opaque;
-        atomic_store_explicit(&vm->reset_control, data[0] & ~HV_RESET_CONTROL_RST_CPU, memory_order_relaxed);
-        if (data[0] & HV_RESET_CONTROL_RST_CPU)
-                hv_vm_guest_reset(vm);
-        return 0;
-}
-
-static const struct hv_io_ops reset_control_ops = { .read = reset_control_read, .write = reset_control_write };
 
 /* ---- building */
 
@@ -532,9 +472,7 @@ static int vm_build(struct hv_vm *vm, const char **err)
         if (r >= 0) {
                 r = hv_vm_serial_attach(vm);
                 if (r >= 0)
-                        r = debug_exit_attach(vm);
-                if (r >= 0)
-                        r = hv_bus_register(vm, HV_BUS_PIO, HV_RESET_CONTROL_PORT, 1, &reset_control_ops, vm);
+                        r = hv_vm_ports_attach(vm);
                 if (r < 0)
                         *err = set_error("cannot attach devices: %s", strerror(-r));
         }
@@ -689,7 +627,7 @@ HV_EXPORT struct hv_vm *hv_vm_free(struct hv_vm *vm)
         vcpus_destroy(vm);
         free(vm->vcpus);
         hv_vm_serial_detach(vm);
-        vm->debug_exit = hv_debug_exit_free(vm->debug_exit);
+        hv_vm_ports_detach(vm);
         hv_vm_power_on_free(vm);
         safe_close(vm->vm_fd);
         safe_close(vm->kvm_fd);
@@ -809,7 +747,7 @@ static int vm_reset_in_place(struct hv_vm *vm, const char **err)
                 return r;
         }
         vm->exit_code = -1;
-        atomic_store_explicit(&vm->reset_control, 0, memory_order_relaxed);
+        hv_vm_ports_reset(vm);
         hv_vm_serial_reset(vm);
         r = vm_load_kernel(vm, err);
         if (r >= 0)
