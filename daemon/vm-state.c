@@ -107,9 +107,12 @@ bool vm_state_is_active(enum vm_state s)
 
 void vm_state_refusal(enum vm_state state, enum vm_input input, const char *name, char *buf, size_t size)
 {
-        /* a definition changes only while shut off: say so, the one way out */
-        const char *hint = input == VM_CALL_REDEFINE || input == VM_CALL_UNDEFINE ? "; shut it off first" : "";
-
-        snprintf(buf, size, "cannot %s: VM '%s' is %s%s", vm_input_to_string(input) ?: "do that", name,
-                 vm_state_to_string(state) ?: "in an unknown state", hint);
+        /* "VM 'x' is <state>" first, as hvd has always said it (vmctl prints it after the verb);
+         * a definition changes only while shut off: say so, the one way out */
+        const char *st = vm_state_to_string(state) ?: "in an unknown state";
+        if (input == VM_CALL_REDEFINE || input == VM_CALL_UNDEFINE)
+                snprintf(buf, size, "VM '%s' is %s: shut it off to %s it", name, st,
+                         input == VM_CALL_REDEFINE ? "redefine" : "undefine");
+        else
+                snprintf(buf, size, "VM '%s' is %s: cannot %s", name, st, vm_input_to_string(input) ?: "do that");
 }

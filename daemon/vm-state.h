@@ -58,5 +58,5 @@ int vm_state_next(enum vm_state state, enum vm_input input);
 /* Running, paused, resetting or shutting down: a guest exists (RunningVMs counts it). */
 bool vm_state_is_active(enum vm_state s);
 
-/* "cannot Pause: VM 'demo' is shutoff", into buf. */
+/* "VM 'demo' is shutoff: cannot Pause", into buf. */
 void vm_state_refusal(enum vm_state state, enum vm_input input, const char *name, char *buf, size_t size);

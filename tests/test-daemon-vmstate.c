@@ -150,11 +150,11 @@ START_TEST(test_refusal_message)
         char buf[128];
 
         vm_state_refusal(VM_STATE_SHUTOFF, VM_CALL_PAUSE, "demo", buf, sizeof(buf));
-        ck_assert_str_eq(buf, "cannot Pause: VM 'demo' is shutoff");
+        ck_assert_str_eq(buf, "VM 'demo' is shutoff: cannot Pause");
         vm_state_refusal(VM_STATE_RUNNING, VM_CALL_REDEFINE, "spin", buf, sizeof(buf));
-        ck_assert_str_eq(buf, "cannot DefineVM: VM 'spin' is running; shut it off first");
+        ck_assert_str_eq(buf, "VM 'spin' is running: shut it off to redefine it");
         vm_state_refusal(VM_STATE_SHUTTING_DOWN, VM_CALL_RESET, "x", buf, 16);
-        ck_assert_str_eq(buf, "cannot Reset: V"); /* truncated, terminated */
+        ck_assert_str_eq(buf, "VM 'x' is shutt"); /* truncated, terminated */
 }
 END_TEST
 

@@ -76,7 +76,7 @@ done
 t_check "Shutdown on a shut-off VM: InvalidState" t_expect_error org.hvd1.Error.InvalidState -- t_send /org/hvd1/vm/demo org.hvd1.VM.Shutdown uint64:1000000
 t_check "Shutdown with an absurd timeout: InvalidConfig" t_expect_error org.hvd1.Error.InvalidConfig timeout_usec -- t_send /org/hvd1/vm/demo org.hvd1.VM.Shutdown uint64:18446744073709551615
 t_check "state unchanged" test "$(t_get /org/hvd1/vm/demo org.hvd1.VM State)" = 's "shutoff"'
-t_check "a refusal names the call and the state" t_expect_error org.hvd1.Error.InvalidState "cannot Pause: VM 'demo' is shutoff" -- \
+t_check "a refusal names the call and the state" t_expect_error org.hvd1.Error.InvalidState "VM 'demo' is shutoff: cannot Pause" -- \
         t_send /org/hvd1/vm/demo org.hvd1.VM.Pause
 # Start here cannot run a guest ("not really a kernel"; without /dev/kvm not even that far):
 # the waiting call is answered with why, and the VM is back to shutoff, saying so.
