@@ -60,14 +60,20 @@ struct hv_vm_callbacks {
  * a static or thread-local message naming the cause. */
 int hv_vm_new(const struct hv_vm_config *config, const struct hv_vm_callbacks *callbacks,
               void *userdata, struct hv_vm **ret_vm, const char **ret_error);
-/* Stops the vCPUs if needed, joins their threads, frees everything. Accepts NULL. */
+/* Ends the vCPU threads (they live as long as the VM), joins them, frees everything. Accepts
+ * NULL. A vCPU thread that does not leave within 5 s is reported on stderr and the VM is
+ * left allocated (never freed under a running thread). */
 struct hv_vm *hv_vm_free(struct hv_vm *vm);
 
+/* Every call below returns within a bounded time. Where vCPUs must park (pause, stop, reset)
+ * and one does not within 5 s, the VM becomes CRASHED naming it and the call -ETIMEDOUT. */
 int hv_vm_start(struct hv_vm *vm);   /* CREATED -> RUNNING; -EBUSY otherwise */
-int hv_vm_pause(struct hv_vm *vm);   /* RUNNING -> PAUSED: returns when every vCPU is out of the guest */
+int hv_vm_pause(struct hv_vm *vm);   /* RUNNING -> PAUSED: returns once every vCPU is parked */
 int hv_vm_resume(struct hv_vm *vm);  /* PAUSED -> RUNNING */
-int hv_vm_stop(struct hv_vm *vm);    /* any -> STOPPED: vCPUs leave the guest and exit their loops */
-int hv_vm_reset(struct hv_vm *vm);   /* reload the kernel, reset vCPUs, run again (from RUNNING/PAUSED/STOPPED/CRASHED) */
+int hv_vm_stop(struct hv_vm *vm);    /* any -> STOPPED: every vCPU parked, its thread kept */
+/* In place (same KVM VM, vCPUs, RAM memfd): vCPUs, irqchip and PIT to their power-on state,
+ * devices reset, RAM zeroed, the kernel loaded again, running (from any state but CREATED). */
+int hv_vm_reset(struct hv_vm *vm);
 
 enum hv_vm_state hv_vm_get_state(struct hv_vm *vm);
 /* The reason for the last state change, copied into buf. */
