@@ -355,7 +355,8 @@ int hv_vcpu_start_thread(struct hv_vcpu *vcpu)
         if (r < 0)
                 return r;
         atomic_store(&vcpu->exited, false);
-        atomic_store(&vcpu->parked_epoch, UINT32_MAX); /* acknowledges no epoch yet */
+        /* acknowledges no epoch yet: one before the current, in serial-number order */
+        atomic_store(&vcpu->parked_epoch, atomic_load(&vcpu->vm->park_epoch) - 1);
         /* the thread starts with every signal blocked but the kick: hvd's own signals stay
          * with its main loop */
         sigset_t all, old;

@@ -40,7 +40,8 @@ struct hv_vcpu {
         /* The last vm->park_epoch this vCPU acknowledged: it stored it with vcpu->mutex
          * released, out of guest mode, with no PIO/MMIO left half done, just before sleeping
          * (vcpu_park in vcpu.c). A controller that bumped the epoch waits for every vCPU to
-         * acknowledge it; a stale "parked" from an earlier pause can never answer. */
+         * acknowledge it or a later one (a guest stop bumps it too); a stale "parked" from an
+         * earlier pause can never answer. */
         _Atomic uint32_t parked_epoch;
         _Atomic bool exited; /* the thread left its loop: only hv_vm_free asks for that */
         bool io_pending;     /* vCPU thread only: KVM has a PIO/MMIO exit to complete */

@@ -355,7 +355,9 @@ static bool vcpu_exited(struct hv_vcpu *vcpu, uint32_t unused)
 
 static bool vcpu_parked_in(struct hv_vcpu *vcpu, uint32_t epoch)
 {
-        return atomic_load(&vcpu->parked_epoch) == epoch || atomic_load(&vcpu->exited);
+        /* at or after epoch (serial-number order): a guest stop or crash during the wait bumps
+         * the epoch again, and a vCPU that acknowledged that later one is parked too */
+        return (int32_t)(atomic_load(&vcpu->parked_epoch) - epoch) >= 0 || atomic_load(&vcpu->exited);
 }
 
 /* A vCPU thread that does not answer within the bound: the VM is dead, and says which. */
