@@ -23,10 +23,9 @@ struct console_client {
 int console_init(struct console *c, struct event_base *base, size_t log_size,
                  console_input_fn input, void *userdata)
 {
-        *c = (struct console){ .base = base, .size = log_size, .input = input, .userdata = userdata };
-        c->ring = malloc(log_size);
+        *c = (struct console){ .base = base, .input = input, .userdata = userdata };
         c->orphan_input = evbuffer_new();
-        if (!c->ring || !c->orphan_input) {
+        if (byte_ring_init(&c->log, log_size) < 0 || !c->orphan_input) {
                 console_done(c);
                 return -ENOMEM;
         }
@@ -56,8 +55,7 @@ void console_done(struct console *c)
 {
         while (c->clients)
                 client_free(c->clients);
-        free(c->ring);
-        c->ring = NULL;
+        byte_ring_done(&c->log);
         if (c->orphan_input)
                 evbuffer_free(c->orphan_input);
         c->orphan_input = NULL;
@@ -65,22 +63,7 @@ void console_done(struct console *c)
 
 void console_write(struct console *c, const uint8_t *buf, size_t len)
 {
-        /* the log keeps the most recent c->size bytes */
-        const uint8_t *p = buf;
-        size_t n = len;
-
-        if (n > c->size) {
-                p += n - c->size;
-                n = c->size;
-        }
-        while (n > 0) {
-                size_t chunk = MIN(n, c->size - c->head);
-                memcpy(c->ring + c->head, p, chunk);
-                c->head = (c->head + chunk) % c->size;
-                c->len = MIN(c->len + chunk, c->size);
-                p += chunk;
-                n -= chunk;
-        }
+        byte_ring_write(&c->log, buf, len);
         for (struct console_client *cl = c->clients; cl; cl = cl->next) {
                 struct evbuffer *out = bufferevent_get_output(cl->bev);
                 if (evbuffer_get_length(out) + len > CONSOLE_CLIENT_BACKLOG_MAX)
@@ -179,41 +162,10 @@ int console_open(struct console *c, int *ret_fd)
 
 int console_get_log(const struct console *c, uint8_t **ret, size_t *ret_len)
 {
-        uint8_t *buf = malloc(c->len ? c->len : 1);
-        size_t start, first;
-
-        if (!buf)
-                return -ENOMEM;
-        start = (c->head + c->size - c->len) % c->size;
-        first = MIN(c->len, c->size - start);
-        memcpy(buf, c->ring + start, first);
-        memcpy(buf + first, c->ring, c->len - first);
-        *ret = buf;
-        *ret_len = c->len;
-        return 0;
+        return byte_ring_copy(&c->log, ret, ret_len);
 }
 
 int console_resize(struct console *c, size_t log_size)
 {
-        uint8_t *old, *ring;
-        size_t len, keep;
-        int r;
-
-        r = console_get_log(c, &old, &len);
-        if (r < 0)
-                return r;
-        ring = malloc(log_size);
-        if (!ring) {
-                free(old);
-                return -ENOMEM;
-        }
-        keep = MIN(len, log_size);
-        memcpy(ring, old + len - keep, keep);
-        free(old);
-        free(c->ring);
-        c->ring = ring;
-        c->size = log_size;
-        c->len = keep;
-        c->head = keep % log_size;
-        return 0;
+        return byte_ring_resize(&c->log, log_size);
 }

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "byte-ring.h"
+
 struct event_base;
 struct evbuffer;
 
@@ -21,8 +23,7 @@ struct console_client;
 
 struct console {
         struct event_base *base;
-        uint8_t *ring;
-        size_t size, head, len;    /* bytes [head - len, head) modulo size are the log */
+        struct byte_ring log;
         struct console_client *clients;
         unsigned n_clients;
         console_input_fn input;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,6 +26,8 @@
 #include "log.h"
 #include "machine.h"
 #include "macros.h"
+#include "vm-control.h"
+#include "vm-process.h"
 #include "vm-store.h"
 
 static void help(void)
@@ -240,56 +243,81 @@ static void on_definition(const char *name, const char *text, size_t len, int r,
         ctx->loaded++;
 }
 
-static void stop_all(struct hvd *h, const char *why)
-{
-        char msg[MACHINE_REASON_MAX];
-
-        for (struct machine *m = h->machines; m; m = m->next)
-                if (m->vm)
-                        (void)machine_stop(m, why, msg);
-}
-
-static void on_shutdown_timer(evutil_socket_t fd, short what, void *arg)
-{
-        struct hvd *h = arg;
-
-        log_warning("%u VM(s) did not shut down in time, stopping them", h->n_running);
-        stop_all(h, "stopped: hvd is stopping and the guest did not shut down in time");
-        hvd_check_stopped(h);
-}
-
-void hvd_check_stopped(struct hvd *h)
-{
-        if (h->stopping && h->n_running == 0 && h->n_starting == 0)
-                h->quit = true;
-}
-
 void hvd_begin_stop(struct hvd *h)
 {
-        struct timeval tv = { .tv_sec = (time_t)(h->conf.shutdown_timeout_usec / 1000000),
-                              .tv_usec = (suseconds_t)(h->conf.shutdown_timeout_usec % 1000000) };
-        char msg[MACHINE_REASON_MAX];
+        if (h->stopping)
+                return;
+        h->stopping = true;
+        (void)sd_notify(false, "STOPPING=1\nSTATUS=exiting; VMs run on");
+        log_info("stopping: %u VM(s) run on in their processes", h->n_running);
+        h->quit = true;
+}
 
-        if (h->stopping) {
-                log_notice("asked again to stop: stopping every VM now");
-                stop_all(h, "stopped: hvd is stopping");
-                hvd_check_stopped(h);
+/* A socket under runtime/vm/ that is not a running VM process of a defined VM. */
+static void adopt_one(struct hvd *h, int dir_fd, const char *file)
+{
+        _cleanup_free_ char *path = NULL, *name = NULL, *uuid = NULL, *state = NULL, *reason = NULL;
+        struct vm_process *p = NULL;
+        struct machine *m;
+        int r;
+
+        if (asprintf(&path, "%s/" VM_CONTROL_SOCKET_DIR "/%s", h->runtime_dir, file) < 0)
+                return;
+        r = vm_process_connect(h->base, path, &p);
+        if (r == -ECONNREFUSED || r == -ENOENT) {
+                log_info("%s: no VM process listens there (it ended while hvd was away): removed", path);
+                (void)unlinkat(dir_fd, file, 0);
                 return;
         }
-        h->stopping = true;
-        (void)sd_notify(false, "STOPPING=1\nSTATUS=shutting down VMs");
-        log_info("stopping: asking %u VM(s) to shut down", h->n_running);
-        for (struct machine *m = h->machines; m; m = m->next) {
-                if (!vm_state_is_active(m->state) || m->state == VM_STATE_RESETTING)
-                        continue; /* a Start or Reset in progress stops its VM when it ends */
-                /* a paused guest or one that cannot be asked is stopped right away */
-                if (machine_shutdown(m, NULL, 0, msg) < 0)
-                        (void)machine_stop(m, "stopped: hvd is stopping", msg);
+        if (r < 0) {
+                log_warning("%s: cannot connect: %s", path, strerror(-r));
+                return;
         }
-        h->shutdown_timer = evtimer_new(h->base, on_shutdown_timer, h);
-        if (h->shutdown_timer)
-                evtimer_add(h->shutdown_timer, &tv);
-        hvd_check_stopped(h);
+        r = vm_process_describe(p, &name, &uuid, &state, &reason);
+        if (r < 0) {
+                /* reported, not waited for: it holds its VM, and Stop can still kill it */
+                log_error("%s: VM process %d does not answer (%s); left alone", path, (int)p->pid, strerror(-r));
+                vm_process_free(p);
+                return;
+        }
+        m = hvd_find_machine_by_uuid(h, uuid);
+        if (!m || !streq(m->def->name, name)) {
+                log_warning("VM process %d runs VM '%s' (uuid %s), which has no definition here: left running (stop it with kill %d)",
+                            (int)p->pid, name, uuid, (int)p->pid);
+                vm_process_free(p);
+                return;
+        }
+        if (m->proc) {
+                log_warning("VM %s: a second VM process (%d) claims it: left alone", name, (int)p->pid);
+                vm_process_free(p);
+                return;
+        }
+        log_info("VM %s: re-attached to its process %d (%s)", name, (int)p->pid, state);
+        machine_adopt(m, p, state, reason);
+}
+
+/* The VMs an earlier hvd left running: each VM process listens under runtime/vm/. */
+static void adopt_vm_processes(struct hvd *h)
+{
+        _cleanup_free_ char *dir = NULL;
+        struct dirent *de;
+        DIR *d;
+
+        if (asprintf(&dir, "%s/" VM_CONTROL_SOCKET_DIR, h->runtime_dir) < 0)
+                return;
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+                log_error("cannot create %s: %s", dir, strerror(errno));
+                return;
+        }
+        d = opendir(dir);
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                size_t n = strlen(de->d_name);
+                if (n > 5 && streq(de->d_name + n - 5, ".sock"))
+                        adopt_one(h, dirfd(d), de->d_name);
+        }
+        closedir(d);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -420,7 +448,7 @@ static void autostart(struct hvd *h)
         char msg[MACHINE_REASON_MAX];
 
         for (struct machine *m = h->machines; m; m = m->next)
-                if (m->def->autostart && machine_start(m, NULL, "autostart", msg) < 0)
+                if (m->def->autostart && m->state == VM_STATE_SHUTOFF && machine_start(m, NULL, "autostart", msg) < 0)
                         log_error("VM %s: autostart failed: %s", m->def->name, msg);
 }
 
@@ -444,8 +472,6 @@ static void hvd_done(struct hvd *h)
                 event_free(h->sig_hup);
         if (h->watchdog)
                 event_free(h->watchdog);
-        if (h->shutdown_timer)
-                event_free(h->shutdown_timer);
         if (h->base)
                 event_base_free(h->base);
         h->creds = hvd_creds_cache_free(h->creds);
@@ -517,6 +543,8 @@ int main(int argc, char **argv)
                 log_error("cannot set up the event loop: %s", strerror(-r));
                 goto finish;
         }
+        /* VMs an earlier hvd left running are served in their state before anyone can ask */
+        adopt_vm_processes(&h);
         /* the objects are in place before the name is: a caller that sees the name sees them */
         r = sd_bus_request_name(h.bus, HVD_BUS_NAME, 0);
         if (r < 0) {
@@ -541,7 +569,6 @@ int main(int argc, char **argv)
         }
         if (!h.stopping)
                 (void)sd_notify(false, "STOPPING=1");
-        stop_all(&h, "stopped: hvd exits");
         log_info("stopped");
 finish:
         r = h.exit_status;

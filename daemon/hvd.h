@@ -10,6 +10,7 @@
 
 #include <hvcore/host.h>
 
+#include "bus-watch.h"
 #include "conf.h"
 
 struct event_base;
@@ -23,9 +24,7 @@ struct machine;
 struct hvd {
         struct event_base *base;
         sd_bus *bus;
-        struct event *bus_io, *bus_timer;
-        short bus_io_events;      /* what bus_io waits for now */
-        uint64_t bus_timeout;     /* what bus_timer is armed for (absolute µs), UINT64_MAX for none */
+        struct bus_watch bus_watch;
 
         bool user_mode;
         char *state_dir, *runtime_dir, *plugin_dir;
@@ -39,20 +38,21 @@ struct hvd {
 
         struct machine *machines; /* every defined VM, in definition order */
         uint32_t n_defined, n_running;
-        uint32_t n_starting;      /* VMs being built by a worker thread */
+        uint32_t n_processes;     /* VM processes (MaxVMs caps them) */
         uint32_t n_operations;    /* calls waiting for a VM (operation.h) */
 
         struct hvd_creds_cache *creds;
 
-        struct event *sig_term, *sig_int, *sig_hup, *watchdog, *shutdown_timer;
+        struct event *sig_term, *sig_int, *sig_hup, *watchdog;
         bool stopping, quit;
         int exit_status;
 };
 
-/* Re-arms the bus fd and timer events from sd_bus_get_events()/sd_bus_get_timeout();
- * called before every wait of the loop. */
+/* Re-arms the loop's events for the bus and every VM process's connection from what sd-bus
+ * waits for; called before every wait of the loop and after queuing a message outside a bus
+ * callback. */
 void hvd_bus_rearm(struct hvd *h);
-/* Attaches the bus to the loop (creates the events). */
+/* Attaches the bus to the loop. */
 int hvd_bus_attach(struct hvd *h);
 void hvd_bus_detach(struct hvd *h);
 
@@ -67,7 +67,5 @@ struct machine *hvd_find_machine(struct hvd *h, const char *name);
 struct machine *hvd_find_machine_by_path(struct hvd *h, const char *path);
 struct machine *hvd_find_machine_by_uuid(struct hvd *h, const char *uuid);
 
-/* SIGTERM: shut every VM down within conf.shutdown_timeout, then stop the rest and quit. */
+/* SIGTERM: hvd exits and the VMs run on in their processes (the next hvd adopts them). */
 void hvd_begin_stop(struct hvd *h);
-/* Called when a VM stopped running: finishes hvd_begin_stop once none runs. */
-void hvd_check_stopped(struct hvd *h);

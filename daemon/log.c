@@ -7,6 +7,8 @@
 #include "log.h"
 
 static bool use_prefix;
+static char ident[96] = "hvd";
+static bool ident_in_journal; /* a VM process shares hvd's journal stream: say whose line it is */
 static int max_priority = 6;
 
 void log_open(void)
@@ -17,6 +19,12 @@ void log_open(void)
         use_prefix = getenv("JOURNAL_STREAM") != NULL;
         if (lvl && lvl[0] >= '0' && lvl[0] <= '7' && !lvl[1])
                 max_priority = lvl[0] - '0';
+}
+
+void log_set_ident(const char *s)
+{
+        snprintf(ident, sizeof(ident), "%s", s);
+        ident_in_journal = true;
 }
 
 void log_msg(int priority, const char *fmt, ...)
@@ -30,7 +38,7 @@ void log_msg(int priority, const char *fmt, ...)
         vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
         if (use_prefix)
-                fprintf(stderr, "<%d>%s\n", priority, buf);
+                fprintf(stderr, "<%d>%s%s%s\n", priority, ident_in_journal ? ident : "", ident_in_journal ? ": " : "", buf);
         else
-                fprintf(stderr, "hvd: %s\n", buf);
+                fprintf(stderr, "%s: %s\n", ident, buf);
 }

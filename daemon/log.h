@@ -5,6 +5,8 @@
 #include <systemd/sd-daemon.h>
 
 void log_open(void);
+/* What each line starts with (default "hvd"); hvd-vm says which VM it runs. */
+void log_set_ident(const char *ident);
 void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_error(...) log_msg(3, __VA_ARGS__)

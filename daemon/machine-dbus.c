@@ -31,11 +31,12 @@ static struct machine *lookup(sd_bus_message *m, struct hvd *h, sd_bus_error *er
         return vm;
 }
 
+/* A lifecycle call's result (machine.h): an error, done now, or answered later. */
 static int reply_or_error(sd_bus_message *m, int r, const char *msg, sd_bus_error *error)
 {
         if (r < 0)
                 return hvd_bus_error_setf(error, r, "%s", msg);
-        return sd_bus_reply_method_return(m, NULL);
+        return r == 0 ? 1 : sd_bus_reply_method_return(m, NULL);
 }
 
 static int do_start(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
@@ -48,7 +49,7 @@ static int do_start(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
         if (!vm)
                 return -ENOENT;
         r = machine_start(vm, m, "started by request", msg);
-        return r < 0 ? hvd_bus_error_setf(error, r, "%s", msg) : 1; /* the reply comes once it runs */
+        return reply_or_error(m, r, msg, error);
 }
 
 static int do_stop(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
@@ -56,7 +57,7 @@ static int do_stop(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
         struct machine *vm = lookup(m, h, error);
         char msg[MACHINE_REASON_MAX];
 
-        return vm ? reply_or_error(m, machine_stop(vm, "stopped by request", msg), msg, error) : -ENOENT;
+        return vm ? reply_or_error(m, machine_stop(vm, m, "stopped by request", msg), msg, error) : -ENOENT;
 }
 
 static int do_pause(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
@@ -64,7 +65,7 @@ static int do_pause(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
         struct machine *vm = lookup(m, h, error);
         char msg[MACHINE_REASON_MAX];
 
-        return vm ? reply_or_error(m, machine_pause(vm, msg), msg, error) : -ENOENT;
+        return vm ? reply_or_error(m, machine_pause(vm, m, msg), msg, error) : -ENOENT;
 }
 
 static int do_resume(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
@@ -72,7 +73,7 @@ static int do_resume(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
         struct machine *vm = lookup(m, h, error);
         char msg[MACHINE_REASON_MAX];
 
-        return vm ? reply_or_error(m, machine_resume(vm, msg), msg, error) : -ENOENT;
+        return vm ? reply_or_error(m, machine_resume(vm, m, msg), msg, error) : -ENOENT;
 }
 
 static int do_reset(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
@@ -85,7 +86,7 @@ static int do_reset(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
         if (!vm)
                 return -ENOENT;
         r = machine_reset(vm, m, "reset by request", msg);
-        return r < 0 ? hvd_bus_error_setf(error, r, "%s", msg) : 1; /* the reply comes once it runs again */
+        return reply_or_error(m, r, msg, error);
 }
 
 #define SHUTDOWN_TIMEOUT_MAX_USEC (3600ULL * 1000000ULL)
@@ -108,7 +109,7 @@ static int do_shutdown(sd_bus_message *m, struct hvd *h, sd_bus_error *error)
                 return hvd_bus_error_setf(error, -EINVAL, "timeout_usec: at most %llu (one hour)",
                                           (unsigned long long)SHUTDOWN_TIMEOUT_MAX_USEC);
         r = machine_shutdown(vm, m, timeout, msg);
-        return r < 0 ? hvd_bus_error_setf(error, r, "%s", msg) : 1; /* the reply comes later */
+        return reply_or_error(m, r, msg, error);
 }
 
 static int do_open_console(sd_bus_message *m, struct hvd *h, sd_bus_error *error)

@@ -4,11 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <event2/event.h>
 
 #include "bus-error.h"
 #include "hvd.h"
@@ -16,54 +13,9 @@
 #include "machine.h"
 #include "macros.h"
 #include "operation.h"
+#include "vm-control.h"
+#include "vm-process.h"
 #include "vm-store.h"
-
-/* --- vCPU threads and the worker: hand over, then wake the loop. Nothing else. --- */
-
-static void post(struct machine *m, unsigned event)
-{
-        uint64_t one = 1;
-
-        atomic_fetch_or_explicit(&m->events, event, memory_order_release);
-        ssize_t k _unused_ = write(m->efd, &one, sizeof(one)); /* only fails when the counter is full: a wake is pending */
-}
-
-static void on_state_changed(struct hv_vm *vm, enum hv_vm_state state, const char *reason, void *userdata)
-{
-        post(userdata, MACHINE_EVENT_GUEST); /* the loop reads the state and reason from vm */
-}
-
-static void on_guest_reset(struct hv_vm *vm, void *userdata)
-{
-        post(userdata, MACHINE_EVENT_GUEST_RESET);
-}
-
-static void on_serial_output(struct hv_vm *vm, const uint8_t *buf, size_t len, void *userdata)
-{
-        struct machine *m = userdata;
-
-        /* a full pipe means the loop is behind: the output is dropped, as from a UART */
-        ssize_t k _unused_ = write(m->out_fd[1], buf, len);
-}
-
-static void on_serial_input_ready(struct hv_vm *vm, void *userdata)
-{
-        post(userdata, MACHINE_EVENT_INPUT_READY);
-}
-
-static const struct hv_vm_callbacks callbacks = {
-        .state_changed = on_state_changed,
-        .serial_output = on_serial_output,
-        .serial_input_ready = on_serial_input_ready,
-        .guest_reset = on_guest_reset,
-};
-
-/* --- the loop --- */
-
-static bool job_running(const struct machine *m)
-{
-        return m->state == VM_STATE_STARTING || m->state == VM_STATE_RESETTING;
-}
 
 /* Moves m to state, which the transition table gave for the input at hand. */
 static void set_state(struct machine *m, enum vm_state state, const char *reason)
@@ -90,8 +42,6 @@ static void set_state(struct machine *m, enum vm_state state, const char *reason
                         m->hvd->n_running--;
                 hvd_running_changed(m->hvd);
         }
-        if (!vm_state_is_active(state))
-                hvd_check_stopped(m->hvd);
 }
 
 int machine_check(struct machine *m, enum vm_input call, char *msg)
@@ -103,223 +53,184 @@ int machine_check(struct machine *m, enum vm_input call, char *msg)
         return r;
 }
 
-/* Moves what vCPU threads wrote to the console: at most a pipe's worth (64 KiB) at a time,
- * so a guest that writes without a pause cannot hold the loop; the rest wakes it again. */
-static void drain_output(struct machine *m)
-{
-        uint8_t buf[4096];
-        ssize_t n;
+/* --- the end of a VM process --- */
 
-        for (int i = 0; i < 16 && (n = read(m->out_fd[0], buf, sizeof(buf))) > 0; i++)
-                console_write(&m->console, buf, (size_t)n);
-}
-
-static void on_output(evutil_socket_t fd, short what, void *arg)
+/* What the process's coming exit means. Stop's meaning wins over any other (a crashed VM
+ * that is stopped is shut off); otherwise the first reason stays. */
+static void expect_exit(struct machine *m, enum vm_input input, int error, const char *reason)
 {
-        drain_output(arg);
-}
-
-/* Frees the hv_vm (joining its vCPU threads) and keeps the last output it produced. */
-static void free_vm(struct machine *m)
-{
-        if (!m->vm)
+        if (m->exit_expected && input != VM_CALL_STOP)
                 return;
-        m->vm = hv_vm_free(m->vm);
-        drain_output(m);
+        m->exit_expected = true;
+        m->exit_input = input;
+        m->exit_error = error;
+        snprintf(m->exit_reason, sizeof(m->exit_reason), "%s", reason);
 }
 
-/* The same, and forgets what the VM reported: moot once it is gone. */
-static void release_vm(struct machine *m)
+/* Ends the process, which then means input (the state follows when it is gone). */
+static void end_process(struct machine *m, enum vm_input input, int error, const char *reason)
 {
-        const unsigned guest = MACHINE_EVENT_GUEST | MACHINE_EVENT_GUEST_RESET | MACHINE_EVENT_INPUT_READY;
-
-        free_vm(m);
-        atomic_fetch_and(&m->events, ~guest);
-        m->held &= ~guest;
+        expect_exit(m, input, error, reason);
+        vm_process_stop(m->proc);
 }
 
-static void *job_worker(void *arg)
+void machine_process_exited(struct machine *m, const char *how)
 {
-        struct machine *m = arg;
-        const struct vm_def *d = m->def; /* not changed while a job runs */
-        const struct hv_vm_config cfg = {
-                .name = d->name,
-                .vcpus = d->vcpus,
-                .memory_mib = d->memory_mib,
-                .kernel = d->kernel,
-                .initrd = d->initrd,
-                .cmdline = d->cmdline,
-        };
-        struct hv_vm *vm = NULL;
-        const char *err = NULL;
-        int r;
+        char reason[MACHINE_REASON_MAX], msg[MACHINE_REASON_MAX];
+        enum vm_input input;
+        int next, error;
 
-        m->job_error[0] = 0;
-        if (m->job_reset) {
-                r = hv_vm_reset(m->vm); /* the loop leaves it alone until the job is done */
-                if (r < 0) {
-                        snprintf(m->job_error, sizeof(m->job_error), "cannot reset VM '%s': %s", d->name, strerror(-r));
-                        r = r == -EBUSY ? r : -EIO;
-                }
+        m->proc = vm_process_free(m->proc);
+        m->hvd->n_processes--;
+        m->call_in_flight = false;
+        if (m->exit_expected) {
+                input = m->exit_input;
+                error = m->exit_error;
+                snprintf(reason, sizeof(reason), "%s", m->exit_reason);
         } else {
-                r = hv_vm_new(&cfg, &callbacks, m, &vm, &err);
-                if (r < 0) {
-                        snprintf(m->job_error, sizeof(m->job_error), "cannot build VM '%s': %s", d->name, err ? err : strerror(-r));
-                        /* no vendor plugin, KVM lacking a capability: this host cannot (NotSupported) */
-                        r = r == -EINVAL || r == -ENOEXEC ? -EINVAL : r == -ENODEV || r == -EOPNOTSUPP ? r : -EIO;
-                } else {
-                        r = hv_vm_start(vm);
-                        if (r < 0) {
-                                snprintf(m->job_error, sizeof(m->job_error), "cannot start VM '%s': %s", d->name, strerror(-r));
-                                vm = hv_vm_free(vm);
-                                r = -EIO;
-                        }
-                }
+                /* nobody asked: the VM process crashed or was killed */
+                input = m->state == VM_STATE_STARTING ? VM_EVENT_START_FAILED
+                      : m->state == VM_STATE_RESETTING ? VM_EVENT_RESET_FAILED
+                      : VM_EVENT_GUEST_CRASHED;
+                error = -EIO;
+                snprintf(reason, sizeof(reason), "%s", how);
+                log_warning("VM %s: %s", m->def->name, how);
         }
-        m->job_result = r;
-        m->job_vm = vm;
-        post(m, MACHINE_EVENT_JOB_DONE); /* release: the loop sees job_* written */
-        return NULL;
+        m->exit_expected = false;
+        next = vm_state_next(m->state, input);
+        if (next >= 0)
+                set_state(m, next, reason);
+        else if (m->state != VM_STATE_SHUTOFF && m->state != VM_STATE_CRASHED)
+                set_state(m, VM_STATE_CRASHED, reason); /* never active without a process */
+        /* every call that waited for this process is answered now */
+        operation_complete_all(m, VM_CALL_STOP, 0, NULL);
+        if (input == VM_EVENT_START_FAILED || input == VM_EVENT_RESET_FAILED)
+                snprintf(msg, sizeof(msg), "%s", reason);
+        else
+                snprintf(msg, sizeof(msg), "VM '%s' is %s: %.180s", m->def->name, vm_state_to_string(m->state), reason);
+        operation_complete_all(m, _VM_INPUT_INVALID, error < 0 ? error : -EIO, msg);
 }
 
-/* Starts the worker for Start or Reset and moves m to next (starting or resetting). */
-static int job_begin(struct machine *m, enum vm_state next, const char *why, char *msg)
+void machine_process_unresponsive(struct machine *m, const char *why)
 {
+        int next = vm_state_next(m->state, VM_EVENT_GUEST_CRASHED);
+
+        log_error("VM %s: %s", m->def->name, why);
+        if (next >= 0)
+                set_state(m, next, why);
+}
+
+/* The reply of a call to the VM process: 0 on success, else -errno with msg. A call that
+ * ended with the connection (the process is gone) is answered when the pidfd says how it
+ * went: -ESHUTDOWN. */
+static int reply_result(struct machine *m, sd_bus_message *reply, const char *method, char *msg)
+{
+        const sd_bus_error *e;
         int r;
 
-        if (m->hvd->n_starting >= MACHINE_STARTS_MAX) {
-                snprintf(msg, MACHINE_REASON_MAX, "%u VMs are starting already; try again", m->hvd->n_starting);
-                return -ENOSPC;
+        if (!sd_bus_message_is_method_error(reply, NULL))
+                return 0;
+        if (!sd_bus_is_open(sd_bus_message_get_bus(reply)))
+                return -ESHUTDOWN;
+        e = sd_bus_message_get_error(reply);
+        r = -sd_bus_message_get_errno(reply);
+        if (r == 0)
+                r = -EIO;
+        if (sd_bus_error_has_name(e, SD_BUS_ERROR_TIMEOUT) || sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY)) {
+                snprintf(msg, MACHINE_REASON_MAX, "VM process %d did not answer %s within %llu s", (int)m->proc->pid,
+                         method, (unsigned long long)(VM_CONTROL_TIMEOUT_USEC / 1000000));
+                machine_process_unresponsive(m, msg);
+                return -ETIMEDOUT;
         }
-        snprintf(m->job_why, sizeof(m->job_why), "%s", why);
-        m->job_reset = next == VM_STATE_RESETTING;
-        /* a report the last worker left behind was taken when it was joined */
-        atomic_fetch_and(&m->events, ~(unsigned)MACHINE_EVENT_JOB_DONE);
-        m->held &= ~(unsigned)MACHINE_EVENT_JOB_DONE;
-        r = -pthread_create(&m->job_thread, NULL, job_worker, m);
+        snprintf(msg, MACHINE_REASON_MAX, "%s", e->message ? e->message : strerror(-r));
+        return r;
+}
+
+/* --- what the guest did --- */
+
+static int on_built(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error);
+
+/* Resets in place: the process boots the guest again. State resetting until it answers. */
+static int reset_in_place(struct machine *m, const char *why, char *msg)
+{
+        int r = vm_process_call(m->proc, "Reset", on_built, m);
+
         if (r < 0) {
-                snprintf(msg, MACHINE_REASON_MAX, "cannot start a thread: %s", strerror(-r));
+                snprintf(msg, MACHINE_REASON_MAX, "cannot reach the VM process: %s", strerror(-r));
                 return -EIO;
         }
-        m->hvd->n_starting++;
-        set_state(m, next, why);
+        m->call_in_flight = true;
+        set_state(m, VM_STATE_RESETTING, why);
         return 0;
 }
 
-/* Waits for the worker (bounded: hv_vm_* return in bounded time) and takes its result. */
-static int job_join(struct machine *m, char *msg)
+void machine_process_guest_stopped(struct machine *m, const char *how, const char *reason)
 {
-        (void)pthread_join(m->job_thread, NULL);
-        m->hvd->n_starting--;
-        if (!m->job_reset) {
-                free_vm(m); /* what a crash left (it reported the crash: nothing of it is pending) */
-                m->vm = m->job_vm; /* what the new guest reported so far stays pending */
-        }
-        m->job_vm = NULL;
-        memcpy(msg, m->job_error, MACHINE_REASON_MAX);
-        return m->job_result;
-}
-
-/* On the loop: the worker finished (or Stop or hvd's end waits for it); take its result,
- * move the state and answer the call that asked. */
-static void job_finish(struct machine *m)
-{
-        struct hvd *h = m->hvd;
-        enum vm_input call = m->job_reset ? VM_CALL_RESET : VM_CALL_START;
-        enum vm_input event;
         char msg[MACHINE_REASON_MAX];
-        int r;
+        int next;
 
-        r = job_join(m, msg);
-        if (r >= 0 && h->stopping) {
-                (void)hv_vm_stop(m->vm);
-                release_vm(m);
-                r = -EBUSY;
-                snprintf(msg, sizeof(msg), "VM '%s': hvd is stopping", m->def->name);
-                event = VM_CALL_STOP;
-        } else if (r >= 0)
-                event = VM_EVENT_BUILT;
-        else
-                event = m->job_reset ? VM_EVENT_RESET_FAILED : VM_EVENT_START_FAILED; /* a failed reset lost the old guest */
-        set_state(m, vm_state_next(m->state, event), r >= 0 ? m->job_why : msg);
-        if (r >= 0)
-                console_kick(&m->console); /* input held for the old guest goes to the new one */
-        operation_complete_all(m, call, r, msg);
-        hvd_check_stopped(h);
-}
-
-/* The guest stopped, crashed or asked for a reset (reported while no job ran, or held until
- * the job ended): hvcore's state says which, and whether the report is stale. */
-static void handle_guest(struct machine *m)
-{
-        unsigned ev = m->held & (MACHINE_EVENT_GUEST | MACHINE_EVENT_GUEST_RESET);
-        char reason[MACHINE_REASON_MAX], msg[MACHINE_REASON_MAX];
-        enum vm_input input;
-        enum hv_vm_state s;
-        int next, r;
-
-        m->held &= ~ev;
-        if (!ev || !m->vm)
-                return;
-        s = hv_vm_get_state(m->vm);
-        if (s == HV_VM_STATE_CRASHED)
-                input = VM_EVENT_GUEST_CRASHED;
-        else if (s != HV_VM_STATE_STOPPED)
-                return; /* stale: a Reset on the loop came after the guest's report */
-        else if ((ev & MACHINE_EVENT_GUEST_RESET) && m->def->on_reboot == VM_ON_REBOOT_RESTART && !m->hvd->stopping)
-                input = VM_EVENT_GUEST_RESET;
-        else
-                input = VM_EVENT_GUEST_STOPPED;
-        next = vm_state_next(m->state, input);
-        if (next < 0)
-                return; /* crashed already, or shut off: nothing to report */
-        hv_vm_get_state_reason(m->vm, reason, sizeof(reason));
-        if (input == VM_EVENT_GUEST_RESET) {
-                r = job_begin(m, next, "rebooted by the guest", msg);
-                if (r >= 0)
+        if (m->exit_expected || !m->proc)
+                return; /* ending anyway */
+        if (streq(how, "crashed")) {
+                next = vm_state_next(m->state, VM_EVENT_GUEST_CRASHED);
+                if (next < 0)
                         return;
-                snprintf(reason, sizeof(reason), "reboot failed: %.200s", msg);
-                input = VM_EVENT_GUEST_STOPPED;
-                next = vm_state_next(m->state, input);
+                set_state(m, next, reason);
+                /* nothing more runs there: the process and its guest RAM go */
+                end_process(m, VM_EVENT_GUEST_CRASHED, -EIO, reason);
+                return;
         }
-        if (input == VM_EVENT_GUEST_STOPPED)
-                release_vm(m);
-        set_state(m, next, reason[0] ? reason : vm_input_to_string(input));
+        if (streq(how, "reset") && m->def->on_reboot == VM_ON_REBOOT_RESTART &&
+            vm_state_next(m->state, VM_EVENT_GUEST_RESET) >= 0) {
+                if (reset_in_place(m, "rebooted by the guest", msg) >= 0)
+                        return;
+                log_warning("VM %s: reboot failed: %s", m->def->name, msg);
+        }
+        if (vm_state_next(m->state, VM_EVENT_GUEST_STOPPED) < 0)
+                return;
+        end_process(m, VM_EVENT_GUEST_STOPPED, 0, reason[0] ? reason : "guest stopped");
 }
 
-static void on_wake(evutil_socket_t fd, short what, void *arg)
+/* Start's and Reset's answer: the guest runs. */
+static int on_built(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
-        struct machine *m = arg;
-        uint64_t v;
+        struct machine *m = userdata;
+        enum vm_input call = m->state == VM_STATE_RESETTING ? VM_CALL_RESET : VM_CALL_START;
+        char msg[MACHINE_REASON_MAX];
+        int r, next;
 
-        if (read(m->efd, &v, sizeof(v)) < 0 && errno != EAGAIN) {
-                int r = -errno;
-                log_warning("VM %s: eventfd: %s, ignoring", m->def->name, strerror(-r));
+        m->call_in_flight = false;
+        r = reply_result(m, reply, call == VM_CALL_RESET ? "Reset" : "Start", msg);
+        if (r == -ESHUTDOWN || r == -ETIMEDOUT || m->exit_expected)
+                return 0; /* answered when the process is gone */
+        if (r < 0) {
+                log_error("VM %s: %s", m->def->name, msg);
+                end_process(m, call == VM_CALL_RESET ? VM_EVENT_RESET_FAILED : VM_EVENT_START_FAILED, r, msg);
+                return 0;
         }
-        drain_output(m); /* what the guest wrote before it stopped comes first */
-        m->held |= atomic_exchange_explicit(&m->events, 0, memory_order_acquire);
-        if (m->held & MACHINE_EVENT_INPUT_READY) {
-                m->held &= ~(unsigned)MACHINE_EVENT_INPUT_READY;
-                console_kick(&m->console); /* offer the consoles' held input again */
-        }
-        if (m->held & MACHINE_EVENT_JOB_DONE) {
-                m->held &= ~(unsigned)MACHINE_EVENT_JOB_DONE;
-                if (job_running(m))
-                        job_finish(m); /* before any report of the new guest */
-        }
-        if (!job_running(m)) /* else the guest's report waits for the job's end */
-                handle_guest(m);
+        next = vm_state_next(m->state, VM_EVENT_BUILT);
+        if (next < 0)
+                return 0;
+        set_state(m, next, call == VM_CALL_RESET && streq(m->reason, "rebooted by the guest") ? m->reason
+                           : call == VM_CALL_RESET ? "reset by request" : m->reason);
+        console_kick(&m->console); /* input held for the old guest goes to the new one */
+        operation_complete_all(m, call, 0, NULL);
+        return 0;
 }
+
+/* --- the console --- */
 
 static int console_input(const uint8_t *buf, size_t len, void *userdata)
 {
         struct machine *m = userdata;
+        int r;
 
-        if (m->state == VM_STATE_RESETTING)
-                return 0; /* kept for the guest that comes back */
-        if (!m->vm || (m->state != VM_STATE_RUNNING && m->state != VM_STATE_SHUTTING_DOWN))
+        if (m->state == VM_STATE_RESETTING || m->state == VM_STATE_STARTING)
+                return 0; /* kept for the guest that comes */
+        if (!m->proc || (m->state != VM_STATE_RUNNING && m->state != VM_STATE_SHUTTING_DOWN))
                 return -ENXIO; /* nobody to read it: dropped, like a UART with no guest */
-        return hv_vm_serial_input(m->vm, buf, len);
+        r = vm_process_console_input(m->proc, buf, len);
+        return r == -ENOTCONN ? 0 : r; /* not attached yet: held, offered again once it is */
 }
 
 static int machine_new(struct hvd *h, struct vm_def *def, struct machine **ret)
@@ -332,24 +243,12 @@ static int machine_new(struct hvd *h, struct vm_def *def, struct machine **ret)
                 return -ENOMEM;
         m->hvd = h;
         m->def = def;
-        m->efd = m->out_fd[0] = m->out_fd[1] = -EBADF;
         r = machine_bus_path(def->name, &m->path);
         if (r < 0)
                 goto fail;
         r = console_init(&m->console, h->base, (size_t)def->console_log_kib * 1024, console_input, m);
         if (r < 0)
                 goto fail;
-        m->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (m->efd < 0 || pipe2(m->out_fd, O_CLOEXEC | O_NONBLOCK) < 0) {
-                r = negative_errno();
-                goto fail;
-        }
-        m->efd_event = event_new(h->base, m->efd, EV_READ | EV_PERSIST, on_wake, m);
-        m->out_event = event_new(h->base, m->out_fd[0], EV_READ | EV_PERSIST, on_output, m);
-        if (!m->efd_event || !m->out_event || event_add(m->efd_event, NULL) < 0 || event_add(m->out_event, NULL) < 0) {
-                r = -ENOMEM;
-                goto fail;
-        }
         m->state = VM_STATE_SHUTOFF;
         snprintf(m->reason, sizeof(m->reason), "defined");
         *ret = m;
@@ -362,25 +261,15 @@ fail:
 
 struct machine *machine_free(struct machine *m)
 {
-        char msg[MACHINE_REASON_MAX];
-
         if (!m)
                 return NULL;
-        if (job_running(m))
-                (void)job_join(m, msg);
-        if (m->vm) {
-                (void)hv_vm_stop(m->vm);
-                release_vm(m); /* no thread is left to write to the pipe or efd */
+        /* hvd exits: the VM runs on in its process, and the next hvd adopts it */
+        if (m->proc) {
+                m->proc = vm_process_free(m->proc);
+                m->hvd->n_processes--;
         }
         operation_complete_all(m, _VM_INPUT_INVALID, -EIO, "hvd is going away");
         m->slot = sd_bus_slot_unref(m->slot);
-        if (m->efd_event)
-                event_free(m->efd_event);
-        if (m->out_event)
-                event_free(m->out_event);
-        safe_close(m->efd);
-        safe_close(m->out_fd[0]);
-        safe_close(m->out_fd[1]);
         console_done(&m->console);
         free(m->path);
         vm_def_free(m->def);
@@ -495,113 +384,204 @@ static int operation_for(struct machine *m, enum vm_input call_kind, sd_bus_mess
         return r;
 }
 
-/* Start and Reset: the operation (if a call waits) and the worker. */
-static int job_call(struct machine *m, enum vm_input call_kind, int next, sd_bus_message *call, const char *why, char *msg)
+/* The process, if it is there and not on its way out; else -EBUSY naming why not. */
+static int need_process(struct machine *m, enum vm_input call, char *msg)
 {
+        if (m->proc && !m->exit_expected && !m->call_in_flight)
+                return 0;
+        snprintf(msg, MACHINE_REASON_MAX, "VM '%s' is %s: cannot %s; try again", m->def->name,
+                 !m->proc || m->exit_expected ? "stopping" : "busy with another call", vm_input_to_string(call));
+        return -EBUSY;
+}
+
+/* A boot file, opened here (hvd's permissions and paths) for the VM process. */
+static int open_boot_file(const char *field, const char *path, int *ret, char *msg)
+{
+        struct stat st;
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+        if (fd < 0) {
+                snprintf(msg, MACHINE_REASON_MAX, "%s: %s: %s", field, path, strerror(errno));
+                return -EINVAL;
+        }
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                snprintf(msg, MACHINE_REASON_MAX, "%s: %s: not a regular file", field, path);
+                safe_close(fd);
+                return -EINVAL;
+        }
+        *ret = fd;
+        return 0;
+}
+
+/* Start (and Reset of a VM whose process is gone): a new VM process, then Start there. */
+static int spawn(struct machine *m, enum vm_input call_kind, int next, sd_bus_message *call, const char *why, char *msg)
+{
+        struct hvd *h = m->hvd;
+        _cleanup_close_ int kernel_fd = -EBADF, initrd_fd = -EBADF;
         struct operation *o;
         int r;
 
+        if (h->stopping) {
+                snprintf(msg, MACHINE_REASON_MAX, "hvd is stopping");
+                return -EBUSY;
+        }
+        if (m->proc) { /* a crashed VM's process on its way out */
+                snprintf(msg, MACHINE_REASON_MAX, "VM '%s''s last process is still exiting; try again", m->def->name);
+                return -EBUSY;
+        }
+        if (h->n_processes >= h->conf.max_vms) {
+                snprintf(msg, MACHINE_REASON_MAX, "%u VM processes run already, the limit (MaxVMs in hvd.conf)", h->n_processes);
+                return -ENOSPC;
+        }
+        /* the definition was checked against this host's limits when it was defined; one
+         * loaded from disk may come from another host (a host without KVM: the VM process says
+         * why it cannot build the VM) */
+        if (h->host.kvm_usable && (m->def->vcpus > h->host.vm_max_vcpus || m->def->memory_mib > h->host.vm_max_memory_mib)) {
+                snprintf(msg, MACHINE_REASON_MAX, "%s: %llu is more than this host allows (%llu)",
+                         m->def->vcpus > h->host.vm_max_vcpus ? "vcpus" : "memory_mib",
+                         m->def->vcpus > h->host.vm_max_vcpus ? (unsigned long long)m->def->vcpus : (unsigned long long)m->def->memory_mib,
+                         m->def->vcpus > h->host.vm_max_vcpus ? (unsigned long long)h->host.vm_max_vcpus : (unsigned long long)h->host.vm_max_memory_mib);
+                return -EINVAL;
+        }
+        /* say what is wrong with the files before a process or KVM gets involved */
+        r = open_boot_file("boot.kernel", m->def->kernel, &kernel_fd, msg);
+        if (r >= 0 && m->def->initrd)
+                r = open_boot_file("boot.initrd", m->def->initrd, &initrd_fd, msg);
+        if (r < 0) {
+                if (m->state == VM_STATE_SHUTOFF)
+                        set_state(m, m->state, msg); /* the reason it does not start */
+                return r;
+        }
         r = operation_for(m, call_kind, call, msg, &o);
         if (r < 0)
                 return r;
-        r = job_begin(m, next, why, msg);
-        if (r < 0 && o)
-                operation_cancel(o);
-        return r;
+        r = vm_process_spawn(m, kernel_fd, initrd_fd, msg, &m->proc);
+        if (r < 0) {
+                if (o)
+                        operation_cancel(o);
+                return -EIO;
+        }
+        h->n_processes++;
+        m->exit_expected = false;
+        /* both queued at once, answered in order: the console is attached before the guest
+         * prints (and the process keeps a log of everything anyway) */
+        (void)vm_process_attach_console(m->proc);
+        r = vm_process_call(m->proc, "Start", on_built, m);
+        if (r < 0) {
+                snprintf(msg, MACHINE_REASON_MAX, "cannot reach the VM process: %s", strerror(-r));
+                end_process(m, VM_EVENT_START_FAILED, -EIO, msg);
+        } else
+                m->call_in_flight = true;
+        set_state(m, next, why);
+        return 0;
 }
 
 int machine_start(struct machine *m, sd_bus_message *call, const char *why, char *msg)
 {
-        struct stat st;
-        int next;
+        int next = machine_check(m, VM_CALL_START, msg);
 
-        next = machine_check(m, VM_CALL_START, msg);
-        if (next < 0)
-                return next;
-        if (m->hvd->stopping) {
-                snprintf(msg, MACHINE_REASON_MAX, "hvd is stopping");
-                return -EBUSY;
-        }
-        /* say what is wrong with the files before KVM gets involved */
-        if (stat(m->def->kernel, &st) < 0)
-                snprintf(msg, MACHINE_REASON_MAX, "boot.kernel: %s: %s", m->def->kernel, strerror(errno));
-        else if (!S_ISREG(st.st_mode))
-                snprintf(msg, MACHINE_REASON_MAX, "boot.kernel: %s: not a regular file", m->def->kernel);
-        else
-                return job_call(m, VM_CALL_START, next, call, why, msg);
-        if (m->state == VM_STATE_SHUTOFF)
-                set_state(m, m->state, msg); /* the reason it does not start */
-        return -EINVAL;
+        return next < 0 ? next : spawn(m, VM_CALL_START, next, call, why, msg);
 }
 
-int machine_stop(struct machine *m, const char *why, char *msg)
+int machine_stop(struct machine *m, sd_bus_message *call, const char *why, char *msg)
 {
-        int next = machine_check(m, VM_CALL_STOP, msg);
+        struct operation *o;
+        int next = machine_check(m, VM_CALL_STOP, msg), r;
 
         if (next < 0)
                 return next;
+        if (!m->proc) {
+                set_state(m, next, why); /* a crashed VM whose process is gone */
+                return 1;
+        }
+        r = operation_for(m, VM_CALL_STOP, call, msg, &o);
+        if (r < 0)
+                return r;
         /* Stop is never refused for a Start or Reset in progress (a guest that reboots in a
-         * loop is nearly always resetting): finish that job first. Its worker only builds the
-         * VM (a few ms, no guest involved), so joining it here is bounded. */
-        if (job_running(m)) {
-                job_finish(m);
-                if (m->state == VM_STATE_SHUTOFF)
-                        return 0; /* it did not start */
-                next = vm_state_next(m->state, VM_CALL_STOP);
-        }
-        if (m->vm) {
-                (void)hv_vm_stop(m->vm);
-                release_vm(m);
-        }
-        set_state(m, next, why);
+         * loop is nearly always resetting): the process goes, and its calls fail */
+        end_process(m, VM_CALL_STOP, 0, why);
         return 0;
 }
 
-/* Pause and Resume: the hvcore call, then the state the table gives. */
-static int pause_or_resume(struct machine *m, enum vm_input call, int (*fn)(struct hv_vm *), const char *why, char *msg)
+static int on_paused_or_resumed(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
-        int next, r;
+        struct machine *m = userdata;
+        enum vm_input call = m->state == VM_STATE_PAUSED ? VM_CALL_RESUME : VM_CALL_PAUSE;
+        char msg[MACHINE_REASON_MAX];
+        int r, next;
 
-        next = machine_check(m, call, msg);
-        if (next < 0)
-                return next;
-        r = fn(m->vm);
+        m->call_in_flight = false;
+        r = reply_result(m, reply, vm_input_to_string(call), msg);
+        if (r == -ESHUTDOWN)
+                return 0;
         if (r < 0) {
-                snprintf(msg, MACHINE_REASON_MAX, "cannot %s VM '%s': %s", vm_input_to_string(call), m->def->name, strerror(-r));
-                /* a vCPU that did not park in time crashed the VM, and hvcore calls back only
-                 * for what the guest did: take it as the guest's crash (a stop or a reset
-                 * request that raced with the call comes as its own event) */
-                if (hv_vm_get_state(m->vm) == HV_VM_STATE_CRASHED) {
-                        m->held |= MACHINE_EVENT_GUEST;
-                        handle_guest(m);
-                }
-                return r == -EBUSY ? r : -EIO;
+                operation_complete_all(m, call, r == -EBUSY ? r : r == -ETIMEDOUT ? r : -EIO, msg);
+                return 0;
         }
-        set_state(m, next, why);
+        next = vm_state_next(m->state, call);
+        if (next >= 0)
+                set_state(m, next, call == VM_CALL_PAUSE ? "paused by request" : "resumed by request");
+        operation_complete_all(m, call, 0, NULL);
         return 0;
 }
 
-int machine_pause(struct machine *m, char *msg)
+static int pause_or_resume(struct machine *m, enum vm_input call, sd_bus_message *msg_call, char *msg)
 {
-        return pause_or_resume(m, VM_CALL_PAUSE, hv_vm_pause, "paused by request", msg);
+        struct operation *o;
+        int r = machine_check(m, call, msg);
+
+        if (r < 0)
+                return r;
+        r = need_process(m, call, msg);
+        if (r < 0)
+                return r;
+        r = operation_for(m, call, msg_call, msg, &o);
+        if (r < 0)
+                return r;
+        r = vm_process_call(m->proc, vm_input_to_string(call), on_paused_or_resumed, m);
+        if (r < 0) {
+                if (o)
+                        operation_cancel(o);
+                snprintf(msg, MACHINE_REASON_MAX, "cannot reach the VM process: %s", strerror(-r));
+                return -EIO;
+        }
+        m->call_in_flight = true;
+        return 0;
 }
 
-int machine_resume(struct machine *m, char *msg)
+int machine_pause(struct machine *m, sd_bus_message *call, char *msg)
 {
-        return pause_or_resume(m, VM_CALL_RESUME, hv_vm_resume, "resumed by request", msg);
+        return pause_or_resume(m, VM_CALL_PAUSE, call, msg);
+}
+
+int machine_resume(struct machine *m, sd_bus_message *call, char *msg)
+{
+        return pause_or_resume(m, VM_CALL_RESUME, call, msg);
 }
 
 int machine_reset(struct machine *m, sd_bus_message *call, const char *why, char *msg)
 {
-        int next = machine_check(m, VM_CALL_RESET, msg);
+        struct operation *o;
+        int next = machine_check(m, VM_CALL_RESET, msg), r;
 
         if (next < 0)
                 return next;
+        if (!m->proc)
+                return spawn(m, VM_CALL_RESET, next, call, why, msg); /* crashed, its process gone */
         if (m->hvd->stopping) {
                 snprintf(msg, MACHINE_REASON_MAX, "hvd is stopping");
                 return -EBUSY;
         }
-        return job_call(m, VM_CALL_RESET, next, call, why, msg);
+        r = need_process(m, VM_CALL_RESET, msg);
+        if (r < 0)
+                return r;
+        r = operation_for(m, VM_CALL_RESET, call, msg, &o);
+        if (r < 0)
+                return r;
+        r = reset_in_place(m, why, msg);
+        if (r < 0 && o)
+                operation_cancel(o);
+        return r;
 }
 
 static void on_shutdown_timeout(struct operation *o)
@@ -619,6 +599,24 @@ static void on_shutdown_timeout(struct operation *o)
         operation_complete(o, -ETIMEDOUT, msg);
 }
 
+static int on_shutdown_asked(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+        struct machine *m = userdata;
+        char msg[MACHINE_REASON_MAX];
+        int r = reply_result(m, reply, "RequestShutdown", msg);
+
+        /* A guest that cannot be asked (-EOPNOTSUPP: no Ctrl-Alt-Del path yet) may still stop
+         * on its own within the timeout; Shutdown waits for that and then says why it failed. */
+        if (r == -EOPNOTSUPP)
+                m->shutdown_asked = false;
+        else if (r < 0 && r != -ESHUTDOWN && r != -ETIMEDOUT) {
+                operation_complete_all(m, VM_CALL_SHUTDOWN, -EIO, msg);
+                if (vm_state_next(m->state, VM_EVENT_SHUTDOWN_TIMEOUT) >= 0)
+                        set_state(m, VM_STATE_RUNNING, "the guest could not be asked to shut down");
+        }
+        return 0;
+}
+
 int machine_shutdown(struct machine *m, sd_bus_message *call, uint64_t timeout_usec, char *msg)
 {
         struct operation *o;
@@ -627,6 +625,10 @@ int machine_shutdown(struct machine *m, sd_bus_message *call, uint64_t timeout_u
         next = machine_check(m, VM_CALL_SHUTDOWN, msg);
         if (next < 0)
                 return next;
+        if (!m->proc || m->exit_expected) {
+                snprintf(msg, MACHINE_REASON_MAX, "VM '%s' is stopping: cannot Shutdown", m->def->name);
+                return -EBUSY;
+        }
         r = operation_for(m, VM_CALL_SHUTDOWN, call, msg, &o);
         if (r < 0)
                 return r;
@@ -638,18 +640,42 @@ int machine_shutdown(struct machine *m, sd_bus_message *call, uint64_t timeout_u
                         return r;
                 }
         }
-        /* A guest that cannot be asked (-EOPNOTSUPP: no Ctrl-Alt-Del path yet) may still stop
-         * on its own within the timeout; Shutdown waits for that and then says why it failed. */
-        r = hv_vm_request_shutdown(m->vm);
-        if (r < 0 && (r != -EOPNOTSUPP || !o)) {
-                if (o)
-                        operation_cancel(o);
-                snprintf(msg, MACHINE_REASON_MAX, "VM '%s': cannot ask the guest to shut down: %s", m->def->name, strerror(-r));
-                return r == -EOPNOTSUPP ? r : -EIO;
+        if (m->state != VM_STATE_SHUTTING_DOWN) {
+                r = vm_process_call(m->proc, "RequestShutdown", on_shutdown_asked, m);
+                if (r < 0) {
+                        if (o)
+                                operation_cancel(o);
+                        snprintf(msg, MACHINE_REASON_MAX, "cannot reach the VM process: %s", strerror(-r));
+                        return -EIO;
+                }
+                m->shutdown_asked = true; /* until the process says it cannot */
         }
-        m->shutdown_asked = r >= 0;
-        set_state(m, next, call ? "shutdown requested" : "shutdown requested: hvd is stopping");
+        set_state(m, next, "shutdown requested");
         return 0;
+}
+
+void machine_adopt(struct machine *m, struct vm_process *p, const char *state, const char *reason)
+{
+        char why[MACHINE_REASON_MAX];
+
+        m->proc = p;
+        vm_process_attach(p, m);
+        m->hvd->n_processes++;
+        snprintf(why, sizeof(why), "%s (re-attached to VM process %d)", reason, (int)p->pid);
+        (void)vm_process_attach_console(p);
+        if (streq(state, "running") || streq(state, "paused"))
+                set_state(m, streq(state, "running") ? VM_STATE_RUNNING : VM_STATE_PAUSED, why);
+        else if (streq(state, "crashed")) {
+                set_state(m, VM_STATE_CRASHED, reason);
+                end_process(m, VM_EVENT_GUEST_CRASHED, -EIO, reason);
+        } else if (streq(state, "stopped") || streq(state, "reset-requested")) {
+                set_state(m, VM_STATE_RUNNING, why); /* what the guest did next is decided now */
+                machine_process_guest_stopped(m, streq(state, "stopped") ? "stopped" : "reset", reason);
+        } else {
+                /* created: the hvd that started it went before it ran */
+                set_state(m, VM_STATE_STARTING, why);
+                end_process(m, VM_EVENT_START_FAILED, -EIO, "the start was interrupted: hvd went away before the VM ran");
+        }
 }
 
 int machine_redefine(struct machine *m, struct vm_def *def, char *msg)

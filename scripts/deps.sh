@@ -3,7 +3,7 @@
 # not root). Installs only what is missing, so a second run costs a dpkg query.
 set -euo pipefail
 pkgs=(build-essential autoconf automake libtool pkg-config
-      libevent-dev libjson-c-dev libsystemd-dev check liburcu-dev linux-libc-dev
+      libevent-dev libjson-c-dev libsystemd-dev check liburcu-dev libseccomp-dev linux-libc-dev
       dbus dbus-daemon systemd spin clang libclang-rt-14-dev qemu-system-x86 python3)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -2,13 +2,13 @@
 # Unit tests of the definition parser, the state directory and the console log.
 check_PROGRAMS += tests/test-daemon-vmdef
 tests_test_daemon_vmdef_SOURCES = tests/test-daemon-vmdef.c
-tests_test_daemon_vmdef_CFLAGS = $(HV_TEST_CFLAGS) -I$(top_srcdir)/daemon $(JSONC_CFLAGS) $(LIBSYSTEMD_CFLAGS)
+tests_test_daemon_vmdef_CFLAGS = $(HV_TEST_CFLAGS) -I$(top_srcdir)/daemon -I$(top_srcdir)/daemon/common $(JSONC_CFLAGS) $(LIBSYSTEMD_CFLAGS)
 tests_test_daemon_vmdef_LDADD = daemon/libhvd-core.la $(HV_TEST_LIBS) $(JSONC_LIBS) $(LIBSYSTEMD_LIBS)
 TESTS += tests/test-daemon-vmdef
 # The VM state machine's transition table, every state x every input.
 check_PROGRAMS += tests/test-daemon-vmstate
 tests_test_daemon_vmstate_SOURCES = tests/test-daemon-vmstate.c
-tests_test_daemon_vmstate_CFLAGS = $(HV_TEST_CFLAGS) -I$(top_srcdir)/daemon $(LIBSYSTEMD_CFLAGS)
+tests_test_daemon_vmstate_CFLAGS = $(HV_TEST_CFLAGS) -I$(top_srcdir)/daemon -I$(top_srcdir)/daemon/common $(LIBSYSTEMD_CFLAGS)
 tests_test_daemon_vmstate_LDADD = daemon/libhvd-core.la $(HV_TEST_LIBS) $(JSONC_LIBS) $(LIBSYSTEMD_LIBS)
 TESTS += tests/test-daemon-vmstate
 

@@ -43,7 +43,7 @@ tests_test_vendor_plugins_CFLAGS = $(HV_TEST_CFLAGS) -I$(top_srcdir)/plugins/com
 tests_test_vendor_plugins_LDADD = $(HV_TEST_LIBS)
 
 tests_test_vendor_check_host_SOURCES = tests/test-vendor-check-host.c tests/test-vendor-host.h daemon/check-host.c daemon/check-host.h
-tests_test_vendor_check_host_CFLAGS = $(HV_TEST_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/daemon
+tests_test_vendor_check_host_CFLAGS = $(HV_TEST_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/daemon -I$(top_srcdir)/daemon/common
 tests_test_vendor_check_host_LDADD = $(HV_TEST_LIBS) $(JSONC_LIBS)
 
 # hv_host_info_get: /dev/kvm, its capabilities and the limits of one VM (core).

@@ -60,13 +60,12 @@ static unsigned memmap_build(uint64_t ram_size, struct hv_pvh_memmap_entry map[s
         return ARRAY_SIZE(m);
 }
 
-/* Reads a whole regular file of at most max bytes. */
-static int file_read_all(const char *path, uint64_t max, uint8_t **ret_buf, size_t *ret_len, char *errbuf, size_t errlen)
+/* Reads a whole regular file (open as fd, named path in messages) of at most max bytes,
+ * from offset 0 whatever the fd's offset: a reset reads the same fd again. */
+static int file_read_all(int fd, const char *path, uint64_t max, uint8_t **ret_buf, size_t *ret_len, char *errbuf, size_t errlen)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         struct stat st;
-        if (fd < 0)
-                return fail(-errno, errbuf, errlen, "%s: cannot open: %s", path, strerror(errno));
+
         if (fstat(fd, &st) < 0)
                 return fail(-errno, errbuf, errlen, "%s: cannot stat: %s", path, strerror(errno));
         if (!S_ISREG(st.st_mode))
@@ -80,7 +79,7 @@ static int file_read_all(const char *path, uint64_t max, uint8_t **ret_buf, size
                 return fail(-ENOMEM, errbuf, errlen, "%s: out of memory", path);
         size_t got = 0;
         while (got < len) {
-                ssize_t k = read(fd, buf + got, len - got);
+                ssize_t k = pread(fd, buf + got, len - got, (off_t)got);
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k < 0)
@@ -101,7 +100,7 @@ static int initrd_read(const struct hv_guest_memory *mem, int fd, uint64_t gpa, 
         uint64_t got = 0;
         while (got < len) {
                 size_t chunk = (size_t)MIN(len - got, (uint64_t)1 << 30);
-                ssize_t k = read(fd, mem->host + gpa + got, chunk);
+                ssize_t k = pread(fd, mem->host + gpa + got, chunk, (off_t)got);
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k < 0)
@@ -118,9 +117,29 @@ static int initrd_read(const struct hv_guest_memory *mem, int fd, uint64_t gpa, 
 int hv_pvh_load(const struct hv_guest_memory *mem, const char *kernel_path, const char *initrd_path,
                 const char *cmdline, struct hv_pvh_boot *ret_boot, char *errbuf, size_t errlen)
 {
+        _cleanup_close_ int kernel_fd = -EBADF, initrd_fd = -EBADF;
+
         if (errbuf && errlen)
                 errbuf[0] = 0;
-        if (!mem || !mem->host || !kernel_path || !ret_boot)
+        if (kernel_path) {
+                kernel_fd = open(kernel_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (kernel_fd < 0)
+                        return fail(-errno, errbuf, errlen, "%s: cannot open: %s", kernel_path, strerror(errno));
+        }
+        if (initrd_path) {
+                initrd_fd = open(initrd_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (initrd_fd < 0)
+                        return fail(-errno, errbuf, errlen, "%s: cannot open: %s", initrd_path, strerror(errno));
+        }
+        return hv_pvh_load_fd(mem, kernel_fd, kernel_path, initrd_fd, initrd_path, cmdline, ret_boot, errbuf, errlen);
+}
+
+int hv_pvh_load_fd(const struct hv_guest_memory *mem, int kernel_fd, const char *kernel_path, int initrd_fd,
+                   const char *initrd_path, const char *cmdline, struct hv_pvh_boot *ret_boot, char *errbuf, size_t errlen)
+{
+        if (errbuf && errlen)
+                errbuf[0] = 0;
+        if (!mem || !mem->host || kernel_fd < 0 || !kernel_path || !ret_boot)
                 return fail(-EINVAL, errbuf, errlen, "PVH loader called without memory, kernel or result");
         if (mem->size < HV_PVH_RAM_MIN || mem->size % PAGE_SIZE)
                 return fail(-EINVAL, errbuf, errlen, "guest RAM of %llu bytes: the PVH loader needs at least %llu bytes, in whole pages",
@@ -138,7 +157,7 @@ int hv_pvh_load(const struct hv_guest_memory *mem, const char *kernel_path, cons
 
         _cleanup_free_ uint8_t *file = NULL;
         size_t file_len = 0;
-        int r = file_read_all(kernel_path, HV_PVH_KERNEL_FILE_MAX, &file, &file_len, errbuf, errlen);
+        int r = file_read_all(kernel_fd, kernel_path, HV_PVH_KERNEL_FILE_MAX, &file, &file_len, errbuf, errlen);
         if (r < 0)
                 return r;
 
@@ -174,13 +193,9 @@ int hv_pvh_load(const struct hv_guest_memory *mem, const char *kernel_path, cons
         }
 
         /* The initrd goes page-aligned at the top of RAM, above the kernel. */
-        _cleanup_close_ int initrd_fd = -EBADF;
         uint64_t initrd_gpa = 0, initrd_size = 0;
-        if (initrd_path) {
+        if (initrd_fd >= 0) {
                 struct stat st;
-                initrd_fd = open(initrd_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-                if (initrd_fd < 0)
-                        return fail(-errno, errbuf, errlen, "%s: cannot open: %s", initrd_path, strerror(errno));
                 if (fstat(initrd_fd, &st) < 0)
                         return fail(-errno, errbuf, errlen, "%s: cannot stat: %s", initrd_path, strerror(errno));
                 if (!S_ISREG(st.st_mode))

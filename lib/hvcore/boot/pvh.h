@@ -56,6 +56,10 @@ struct hv_pvh_boot {
  *   -ENOENT, -EACCES, -EIO, ...: from opening or reading the files */
 int hv_pvh_load(const struct hv_guest_memory *mem, const char *kernel_path, const char *initrd_path,
                 const char *cmdline, struct hv_pvh_boot *ret_boot, char *errbuf, size_t errlen);
+/* The same from open files (read with pread from offset 0, so the same fds load again on a
+ * reset); the paths only name them in messages. initrd_fd < 0: none. */
+int hv_pvh_load_fd(const struct hv_guest_memory *mem, int kernel_fd, const char *kernel_path, int initrd_fd,
+                   const char *initrd_path, const char *cmdline, struct hv_pvh_boot *ret_boot, char *errbuf, size_t errlen);
 
 /* Sets a vCPU (fd from KVM_CREATE_VCPU) to the PVH entry state: flat 32-bit protected mode
  * (CS/DS/ES/FS/GS/SS base 0, limit 4 GiB), CR0 = PE|ET, paging off, CR4 = EFER = 0,

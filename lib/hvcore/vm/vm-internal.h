@@ -51,6 +51,7 @@ struct hv_vm {
         char *name;
         struct hv_vm_config config; /* strings owned below */
         char *kernel, *initrd, *cmdline;
+        int kernel_fd, initrd_fd;       /* opened (or duplicated) in hv_vm_new, read on every load */
         struct hv_vm_callbacks callbacks;
         void *userdata;
         struct hv_vm_hooks hooks;

@@ -7,6 +7,7 @@
  * the park (vm->park_epoch); a reset is then done in place, with every vcpu->mutex held; only
  * hv_vm_free makes the threads leave (STOP) and joins them. Every wait is bounded. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <linux/kvm.h>
 #include <stdarg.h>
@@ -238,6 +239,24 @@ static void ram_mark_dirty(void *opaque, uint64_t gpa, uint64_t len)
         /* dirty logging is not built yet: nothing records loader writes */
 }
 
+/* The kernel or initrd as an fd of the VM's own: given (duplicated) or opened from path. Read
+ * again on every reset, so a reset boots the file the VM started with. */
+static int boot_file_open(int given_fd, const char *path, int *ret_fd, const char **ret_error)
+{
+        int fd;
+
+        if (!path)
+                return 0;
+        fd = given_fd > 0 ? fcntl(given_fd, F_DUPFD_CLOEXEC, 3) : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                int r = negative_errno();
+                *ret_error = set_error("%s: cannot open: %s", path, strerror(-r));
+                return r;
+        }
+        *ret_fd = fd;
+        return 0;
+}
+
 /* Loads the kernel into guest RAM (vCPU 0 is set up for it later). */
 static int vm_load_kernel(struct hv_vm *vm, const char **ret_error)
 {
@@ -247,7 +266,8 @@ static int vm_load_kernel(struct hv_vm *vm, const char **ret_error)
                 .host = vm->ram.host, .size = vm->ram.size, .mark_dirty = ram_mark_dirty, .opaque = vm,
         };
         char err[200] = "";
-        int r = hv_pvh_load(&mem, vm->kernel, vm->initrd, vm->cmdline, &vm->boot, err, sizeof(err));
+        int r = hv_pvh_load_fd(&mem, vm->kernel_fd, vm->kernel, vm->initrd_fd, vm->initrd, vm->cmdline, &vm->boot, err,
+                               sizeof(err));
         if (r < 0)
                 *ret_error = set_error("%s", *err ? err : strerror(-r));
         return r;
@@ -522,7 +542,7 @@ int hv_vm_new_with_hooks(const struct hv_vm_config *config, const struct hv_vm_c
                 *err = set_error("out of memory");
                 return -ENOMEM;
         }
-        vm->kvm_fd = vm->vm_fd = vm->ram.fd = -EBADF;
+        vm->kvm_fd = vm->vm_fd = vm->ram.fd = vm->kernel_fd = vm->initrd_fd = -EBADF;
         vm->exit_code = -1;
         hv_mutex_init(&vm->lock, HV_LOCK_VM);
         hv_mutex_init(&vm->slots_lock, HV_LOCK_SLOTS);
@@ -567,6 +587,12 @@ int hv_vm_new_with_hooks(const struct hv_vm_config *config, const struct hv_vm_c
                 *err = set_error("no vendor plugin is registered");
                 goto fail;
         }
+
+        r = boot_file_open(config->kernel_fd, vm->kernel, &vm->kernel_fd, err);
+        if (r >= 0)
+                r = boot_file_open(config->initrd_fd, vm->initrd, &vm->initrd_fd, err);
+        if (r < 0)
+                goto fail;
 
         r = hv_kvm_open();
         if (r < 0) {
@@ -648,6 +674,8 @@ HV_EXPORT struct hv_vm *hv_vm_free(struct hv_vm *vm)
         free(vm->kernel);
         free(vm->initrd);
         free(vm->cmdline);
+        safe_close(vm->kernel_fd);
+        safe_close(vm->initrd_fd);
         free(vm);
         return NULL;
 }

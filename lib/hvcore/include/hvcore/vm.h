@@ -35,6 +35,11 @@ struct hv_vm_config {
         const char *kernel;    /* PVH ELF (bzImage later) */
         const char *initrd;    /* optional, NULL for none */
         const char *cmdline;   /* optional, NULL for "" */
+        /* Optional, for a sandboxed process that cannot open files: when > 0, the kernel
+         * (initrd) is read from this open file, which hvcore duplicates, and kernel (initrd)
+         * only names it in messages. Otherwise hvcore opens the paths in hv_vm_new. Either
+         * way the files are read from these fds again on every reset. */
+        int kernel_fd, initrd_fd;
 };
 
 struct hv_vm_callbacks {
