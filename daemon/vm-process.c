@@ -204,7 +204,8 @@ int vm_process_spawn(struct machine *m, int kernel_fd, int initrd_fd, char *msg,
 {
         struct hvd *h = m->hvd;
         _cleanup_free_ char *a_name = NULL, *a_socket = NULL, *a_plugins = NULL, *a_timeout = NULL, *path = NULL;
-        char a_def[32], a_kernel[32], a_initrd[32], a_control[32];
+        char a_def[32], a_kernel[32], a_initrd[32], a_control[32], *a_sandbox = NULL;
+        const char *sandbox = getenv("HVD_VM_SANDBOX");
         char *envp[ARRAY_SIZE(passed_env) + 1], *argv[16];
         int fds[_FD_MAX] = { -1, -1, -1, -1, -1, -1, -1 }, sv[2] = { -EBADF, -EBADF }, r, n = 0, e = 0;
         _cleanup_close_ int def_fd = -EBADF;
@@ -239,6 +240,9 @@ int vm_process_spawn(struct machine *m, int kernel_fd, int initrd_fd, char *msg,
                 r = -ENOMEM;
                 goto fail;
         }
+        /* debugging: $HVD_VM_SANDBOX=log|off (hvd-vm(8)) */
+        if (sandbox && (streq(sandbox, "log") || streq(sandbox, "off")))
+                a_sandbox = streq(sandbox, "log") ? "--sandbox=log" : "--sandbox=off";
         argv[n++] = (char *)vm_binary();
         argv[n++] = a_name; /* first: what ps shows */
         argv[n++] = a_socket;
@@ -249,6 +253,8 @@ int vm_process_spawn(struct machine *m, int kernel_fd, int initrd_fd, char *msg,
         argv[n++] = a_control;
         argv[n++] = a_plugins;
         argv[n++] = a_timeout;
+        if (a_sandbox)
+                argv[n++] = a_sandbox;
         argv[n] = NULL;
         for (size_t i = 0; i < ARRAY_SIZE(passed_env); i++) {
                 const char *v = getenv(passed_env[i]);

@@ -238,8 +238,8 @@ int guest_start(struct vmp *p, char *msg, size_t len)
         p->initrd_fd = safe_close(p->initrd_fd);
         /* every thread exists now (vCPUs live as long as the VM): the filter covers them all
          * before the guest runs a single instruction */
-        if (!p->no_sandbox) {
-                r = sandbox_enter(msg, len);
+        if (p->sandbox != VMP_SANDBOX_OFF) {
+                r = sandbox_enter(p->sandbox == VMP_SANDBOX_LOG, msg, len);
                 if (r < 0) {
                         p->vm = hv_vm_free(p->vm);
                         return -EIO;

@@ -36,14 +36,16 @@ static void help(void)
                "     --control-fd=FD        hvd's first control connection\n"
                "     --plugin-dir=DIR       where the vendor plugins are\n"
                "     --shutdown-timeout=SEC on SIGTERM, how long the guest has to shut down (30)\n"
-               "     --no-sandbox           no seccomp filter (debugging only)\n");
+               "     --sandbox=MODE         on (default); log: what the seccomp filter forbids is only\n"
+               "                            logged by the kernel; off: no filter (debugging only;\n"
+               "                            hvd passes $HVD_VM_SANDBOX as MODE)\n");
 }
 
 struct options {
         const char *name, *socket, *plugin_dir;
         int definition_fd, kernel_fd, initrd_fd, control_fd;
         unsigned shutdown_timeout;
-        bool no_sandbox;
+        const char *sandbox;
 };
 
 static int parse_fd(const char *s, int *ret)
@@ -62,7 +64,7 @@ static int parse_fd(const char *s, int *ret)
 static int parse_argv(int argc, char **argv, struct options *o)
 {
         enum { ARG_VERSION = 0x100, ARG_NAME, ARG_SOCKET, ARG_DEF_FD, ARG_KERNEL_FD, ARG_INITRD_FD, ARG_CONTROL_FD,
-               ARG_PLUGIN_DIR, ARG_SHUTDOWN_TIMEOUT, ARG_NO_SANDBOX };
+               ARG_PLUGIN_DIR, ARG_SHUTDOWN_TIMEOUT, ARG_SANDBOX };
         static const struct option longopts[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -74,7 +76,7 @@ static int parse_argv(int argc, char **argv, struct options *o)
                 { "control-fd", required_argument, NULL, ARG_CONTROL_FD },
                 { "plugin-dir", required_argument, NULL, ARG_PLUGIN_DIR },
                 { "shutdown-timeout", required_argument, NULL, ARG_SHUTDOWN_TIMEOUT },
-                { "no-sandbox", no_argument, NULL, ARG_NO_SANDBOX },
+                { "sandbox", required_argument, NULL, ARG_SANDBOX },
                 {},
         };
         int c, r = 0;
@@ -114,8 +116,9 @@ static int parse_argv(int argc, char **argv, struct options *o)
                         o->shutdown_timeout = (unsigned)strtoul(optarg, &end, 10);
                         r = errno || *end || end == optarg || o->shutdown_timeout > 3600 ? -EINVAL : 0;
                         break;
-                case ARG_NO_SANDBOX:
-                        o->no_sandbox = true;
+                case ARG_SANDBOX:
+                        o->sandbox = optarg;
+                        r = streq(optarg, "on") || streq(optarg, "log") || streq(optarg, "off") ? 0 : -EINVAL;
                         break;
                 default:
                         return -EINVAL;
@@ -255,7 +258,9 @@ int main(int argc, char **argv)
         p.socket_path = strdup(o.socket);
         p.kernel_fd = o.kernel_fd;
         p.initrd_fd = o.initrd_fd;
-        p.no_sandbox = o.no_sandbox;
+        p.sandbox = !o.sandbox || streq(o.sandbox, "on") ? VMP_SANDBOX_ON : streq(o.sandbox, "log") ? VMP_SANDBOX_LOG : VMP_SANDBOX_OFF;
+        if (p.sandbox != VMP_SANDBOX_ON)
+                log_warning("--sandbox=%s: this VM runs without its seccomp filter", o.sandbox);
         p.shutdown_timeout_usec = (uint64_t)o.shutdown_timeout * 1000000;
         if (!p.socket_path || read_definition(o.definition_fd, o.name, &p.def) < 0)
                 goto finish;

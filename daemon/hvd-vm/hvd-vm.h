@@ -36,7 +36,7 @@ struct vmp {
         char *socket_path;
         int kernel_fd, initrd_fd;
         uint64_t shutdown_timeout_usec;
-        bool no_sandbox;           /* --no-sandbox: for debugging under tools the filter forbids */
+        enum { VMP_SANDBOX_ON, VMP_SANDBOX_LOG, VMP_SANDBOX_OFF } sandbox; /* --sandbox= */
 
         /* control.c: the listening socket and the current connection of hvd (or none) */
         int listen_fd;

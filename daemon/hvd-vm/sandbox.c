@@ -10,6 +10,7 @@
  * Not allowed, among everything else: open/openat (hvd passes the boot files as fds), execve,
  * fork/clone, ptrace, mount, socket (no new network endpoints), kill of other processes. */
 #include <errno.h>
+#include <stdbool.h>
 #include <linux/kvm.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -25,7 +26,7 @@ static const int allowed[] = {
         SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(pread64),
         SCMP_SYS(pwrite64), SCMP_SYS(close), SCMP_SYS(fcntl), SCMP_SYS(lseek), SCMP_SYS(fstat),
         SCMP_SYS(newfstatat), SCMP_SYS(statx), SCMP_SYS(dup), SCMP_SYS(dup3), SCMP_SYS(pipe2),
-        SCMP_SYS(eventfd2), SCMP_SYS(unlink),
+        SCMP_SYS(eventfd2), SCMP_SYS(unlink), SCMP_SYS(fallocate), /* zeroing guest RAM on reset */
         /* the loop and the control connection */
         SCMP_SYS(epoll_create1), SCMP_SYS(epoll_ctl), SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait),
         SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(select), SCMP_SYS(pselect6),
@@ -45,14 +46,14 @@ static const int allowed[] = {
         SCMP_SYS(exit), SCMP_SYS(exit_group),
 };
 
-int sandbox_enter(char *msg, size_t len)
+int sandbox_enter(bool log_only, char *msg, size_t len)
 {
         scmp_filter_ctx ctx;
         int r = 0;
 
         /* SCMP_ACT_KILL_PROCESS: a thread that breaks out takes its whole process with it,
          * so hvd sees the VM die (SIGSYS) rather than a VM with a vCPU silently gone */
-        ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+        ctx = seccomp_init(log_only ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS);
         if (!ctx) {
                 snprintf(msg, len, "sandbox: cannot create a seccomp filter");
                 return -ENOMEM;

@@ -4,7 +4,10 @@
  * (SIGSYS), which hvd reports as the VM's crash. no_new_privs is set at start (hvd-vm.c). */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
-/* Loads the filter into every thread (TSYNC). -errno with msg on failure. */
-int sandbox_enter(char *msg, size_t len);
+/* Loads the filter into every thread (TSYNC). log_only: what it would forbid is allowed and
+ * logged by the kernel (audit, dmesg) instead: for finding what a new code path needs.
+ * -errno with msg on failure. */
+int sandbox_enter(bool log_only, char *msg, size_t len);
