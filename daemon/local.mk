@@ -26,7 +26,8 @@ daemon_hvd_SOURCES = \
 	daemon/machine.c daemon/machine.h daemon/machine-dbus.c \
 	daemon/operation.c daemon/operation.h \
 	daemon/manager-dbus.c \
-	daemon/check-host.c daemon/check-host.h
+	daemon/check-host.c daemon/check-host.h \
+	daemon/machined.c daemon/machined.h
 daemon_hvd_CFLAGS = $(AM_CFLAGS) $(DAEMON_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) $(LIBSYSTEMD_CFLAGS)
 daemon_hvd_LDADD = daemon/libhvd-core.la lib/hvcore/libhvcore.la $(LIBEVENT_LIBS) $(JSONC_LIBS) $(LIBSYSTEMD_LIBS) $(PTHREAD_LIBS)
 EXTRA_DIST += daemon/org.hvd1.xml daemon/common/org.hvd1.VMProcess.xml

@@ -11,6 +11,13 @@ tests_test_daemon_vmstate_SOURCES = tests/test-daemon-vmstate.c
 tests_test_daemon_vmstate_CFLAGS = $(HV_TEST_CFLAGS) -I$(top_srcdir)/daemon -I$(top_srcdir)/daemon/common $(LIBSYSTEMD_CFLAGS)
 tests_test_daemon_vmstate_LDADD = daemon/libhvd-core.la $(HV_TEST_LIBS) $(JSONC_LIBS) $(LIBSYSTEMD_LIBS)
 TESTS += tests/test-daemon-vmstate
+# Registration with systemd-machined: argument checks and "machined is not there" on private
+# buses everywhere; a real registration where systemd is PID 1 and machined runs (else 77).
+check_PROGRAMS += tests/test-daemon-machined
+tests_test_daemon_machined_SOURCES = tests/test-daemon-machined.c daemon/machined.c daemon/machined.h
+tests_test_daemon_machined_CFLAGS = $(HV_TEST_CFLAGS) -I$(top_srcdir)/daemon $(LIBSYSTEMD_CFLAGS)
+tests_test_daemon_machined_LDADD = $(HV_TEST_LIBS) $(LIBSYSTEMD_LIBS)
+TESTS += tests/test-daemon-machined
 
 # Integration: a private dbus-daemon and hvd --user driven with busctl and dbus-send.
 TESTS += tests/test-daemon.sh tests/test-daemon-systemd.sh

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # make check runs .sh tests with sh
-# hvd's systemd side: the unit passes systemd-analyze verify (and a security exposure bound),
+# hvd's systemd side: the unit passes systemd-analyze verify (and a security exposure bound)
+# and lets VMs (hvd-vm processes) outlive hvd,
 # sysusers and tmpfiles snippets apply to a scratch root, the D-Bus policy refuses an
 # unprivileged caller at the bus while letting it read, and hvd speaks sd_notify (READY once
 # the name is owned, STATUS, WATCHDOG keep-alives from the loop, STOPPING).
@@ -20,6 +21,26 @@ t_check "systemd-analyze security: exposure at most 3.0 ($(grep -o 'exposure lev
 t_check "the unit allows /dev/kvm and nothing else" bash -c "grep -qx 'DeviceAllow=/dev/kvm rw' '$T_DIR/unit/hvd.service' && grep -qx 'DevicePolicy=closed' '$T_DIR/unit/hvd.service' && ! grep -q '^PrivateDevices=yes' '$T_DIR/unit/hvd.service'"
 t_check "Type=notify, BusName=org.hvd1, WatchdogSec" bash -c "grep -qx Type=notify '$T_DIR/unit/hvd.service' && grep -qx BusName=org.hvd1 '$T_DIR/unit/hvd.service' && grep -q '^WatchdogSec=' '$T_DIR/unit/hvd.service'"
 t_check "the activation file names the unit's alias" bash -c "grep -qx Name=org.hvd1 '$S/org.hvd1.service' && alias=\$(sed -n 's/^Alias=//p' '$T_DIR/unit/hvd.service') && grep -qx \"SystemdService=\$alias\" '$S/org.hvd1.service'"
+U=$T_DIR/unit/hvd.service
+t_check "VMs outlive hvd's stop and restart: KillMode=process, RuntimeDirectoryPreserve=yes" bash -c \
+        "grep -qx KillMode=process '$U' && grep -qx RuntimeDirectoryPreserve=yes '$U'"
+t_check "a VM killed by the OOM killer does not stop hvd: OOMPolicy=continue" grep -qx OOMPolicy=continue "$U"
+# the syscalls a SystemCallFilter= entry allows, its groups expanded
+syscalls_of() {
+        local x
+        case $1 in
+        @*) "$SYSTEMD_ANALYZE" syscall-filter "$1" | awk 'NR > 1 && NF && $1 !~ /^#/ {print $1}' |
+                while read -r x; do syscalls_of "$x"; done ;;
+        *) echo "$1" ;;
+        esac
+}
+allowed=$(sed -n 's/^SystemCallFilter=//p' "$U" | tr ' ' '\n' | while read -r f; do [ -n "$f" ] && syscalls_of "$f"; done | sort -u)
+missing=
+for sc in clone3 execve setsid waitid pidfd_open kill prctl seccomp ioctl mmap madvise memfd_create mbind eventfd2 \
+        socketpair sendmsg recvmsg; do
+        grep -qx "$sc" <<<"$allowed" || missing+=" $sc"
+done
+t_check "the syscall filter lets hvd spawn hvd-vm and hvd-vm run a VM${missing:+ (missing:$missing)}" test -z "$missing"
 
 # --- sysusers and tmpfiles on a scratch root ---
 R=$T_DIR/root
