@@ -11,6 +11,7 @@
 #include "hvd.h"
 #include "log.h"
 #include "machine.h"
+#include "machined.h"
 #include "macros.h"
 #include "operation.h"
 #include "vm-control.h"
@@ -413,6 +414,23 @@ static int open_boot_file(const char *field, const char *path, int *ret, char *m
         return 0;
 }
 
+/* Where systemd runs: the VM process gets a scope of its own (machine-NAME.scope), listed by
+ * machinectl. Blocks for at most MACHINED_TIMEOUT_USEC (machined answers in milliseconds);
+ * a VM that cannot be registered runs all the same. */
+static void register_with_machined(struct machine *m)
+{
+        /* the scope's stop timeout: above hvd-vm's own bound for a guest to shut down */
+        uint64_t stop_usec = m->hvd->conf.shutdown_timeout_usec + 15 * UINT64_C(1000000);
+        char msg[MACHINE_REASON_MAX];
+        int r;
+
+        r = machined_register(m->hvd->bus, m->def->name, m->def->uuid, m->proc->pid, NULL, stop_usec, msg, sizeof(msg));
+        if (r == -ENOENT)
+                log_debug("VM %s: not registered with systemd-machined: %s", m->def->name, msg);
+        else if (r < 0)
+                log_warning("VM %s: not registered with systemd-machined: %s", m->def->name, msg);
+}
+
 /* Start (and Reset of a VM whose process is gone): a new VM process, then Start there. */
 static int spawn(struct machine *m, enum vm_input call_kind, int next, sd_bus_message *call, const char *why, char *msg)
 {
@@ -472,6 +490,8 @@ static int spawn(struct machine *m, enum vm_input call_kind, int next, sd_bus_me
                 end_process(m, VM_EVENT_START_FAILED, -EIO, msg);
         } else
                 m->call_in_flight = true;
+        if (!h->user_mode && r >= 0)
+                register_with_machined(m); /* while the process builds the VM */
         set_state(m, next, why);
         return 0;
 }

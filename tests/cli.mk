@@ -12,7 +12,7 @@ VMCTL_TESTS = \
 TESTS += $(VMCTL_TESTS)
 EXTRA_DIST += $(VMCTL_TESTS) tests/test-vmctl-lib.sh
 # the tests run the built vmctl, hvd and the test guests
-$(VMCTL_TESTS:.sh=.log): cli/vmctl daemon/hvd $(HV_TEST_GUESTS)
+$(VMCTL_TESTS:.sh=.log): cli/vmctl daemon/hvd daemon/hvd-vm/hvd-vm $(HV_TEST_GUESTS)
 
 # A deliberately broken org.hvd1 (replies no hvd sends) for vmctl's handling of bad replies.
 check_PROGRAMS += tests/test-vmctl-hostile-server

@@ -23,7 +23,7 @@ TESTS += tests/test-daemon-machined
 TESTS += tests/test-daemon.sh tests/test-daemon-systemd.sh
 EXTRA_DIST += tests/test-daemon.sh tests/test-daemon-systemd.sh tests/lib-dbus.sh tests/test-daemon-introspect.py
 # the integration tests run the built daemon
-tests/test-daemon.log tests/test-daemon-systemd.log: daemon/hvd
+tests/test-daemon.log tests/test-daemon-systemd.log: daemon/hvd daemon/hvd-vm/hvd-vm
 
 # Real guests under hvd: lifecycle, console, autostart (needs /dev/kvm and tests/guests).
 check_PROGRAMS += tests/hvd-console
@@ -32,4 +32,9 @@ tests_hvd_console_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS)
 tests_hvd_console_LDADD = $(LIBSYSTEMD_LIBS)
 TESTS += tests/test-daemon-lifecycle.sh
 EXTRA_DIST += tests/test-daemon-lifecycle.sh
-tests/test-daemon-lifecycle.log: daemon/hvd tests/hvd-console
+tests/test-daemon-lifecycle.log: daemon/hvd daemon/hvd-vm/hvd-vm tests/hvd-console
+
+# One process per VM: containment, sandbox, hvd's restart (needs /dev/kvm).
+TESTS += tests/test-daemon-vmprocess.sh
+EXTRA_DIST += tests/test-daemon-vmprocess.sh
+tests/test-daemon-vmprocess.log: cli/vmctl daemon/hvd daemon/hvd-vm/hvd-vm $(HV_TEST_GUESTS)

@@ -21,6 +21,8 @@ t_cleanup() {
         for pid in "${T_PIDS[@]}"; do
                 wait "$pid" 2>/dev/null || true
         done
+        # VM processes outlive hvd by design: end this test's own (their sockets are in $T_DIR)
+        pkill -KILL -f -- "--socket=$T_DIR/" 2>/dev/null || true
         rm -rf "$T_DIR"
 }
 trap t_cleanup EXIT

@@ -10,6 +10,8 @@ cleanup() {
         local p
         for p in $pids; do kill "$p" 2>/dev/null || true; done
         for p in $pids; do wait "$p" 2>/dev/null || true; done
+        # VM processes outlive hvd by design: end this test's own (their sockets are in $tmp)
+        pkill -KILL -f -- "--socket=$tmp/" 2>/dev/null || true
         rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -2,6 +2,7 @@
 /* hvd-vm: runs one VM for hvd (hvd-vm(8)). Started by hvd only: the definition, the boot
  * files and the first control connection come as inherited fds. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -235,6 +236,16 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
         vmp_terminate(arg);
 }
 
+/* Test hook ($HVD_VM_TEST_HOOKS, which hvd passes on): SIGUSR2 makes a system call the
+ * sandbox forbids, so a test can watch one VM process die of it alone. */
+static void on_test_forbidden_call(evutil_socket_t sig, short what, void *arg)
+{
+        int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+        log_warning("test hook: open(2) was allowed (fd %d): no sandbox?", fd);
+        safe_close(fd);
+}
+
 int main(int argc, char **argv)
 {
         struct options o = { .definition_fd = -1, .kernel_fd = -1, .initrd_fd = -1, .control_fd = -1,
@@ -276,6 +287,11 @@ int main(int argc, char **argv)
                 log_error("cannot set up the event loop");
                 goto finish;
         }
+        if (getenv("HVD_VM_TEST_HOOKS")) {
+                p.test_hook = evsignal_new(p.base, SIGUSR2, on_test_forbidden_call, &p);
+                if (!p.test_hook || evsignal_add(p.test_hook, NULL) < 0)
+                        goto finish;
+        }
         r = guest_init(&p);
         if (r < 0) {
                 log_error("cannot set up the console: %s", strerror(-r));
@@ -302,6 +318,8 @@ finish:
                 event_free(p.sig_int);
         if (p.shutdown_timer)
                 event_free(p.shutdown_timer);
+        if (p.test_hook)
+                event_free(p.test_hook);
         if (p.base)
                 event_base_free(p.base);
         vm_def_free(p.def);

@@ -58,7 +58,7 @@ struct vmp {
         size_t input_len;          /* read from the stream, not taken by the guest yet */
 
         /* hvd-vm.c */
-        struct event *sig_term, *sig_int, *shutdown_timer;
+        struct event *sig_term, *sig_int, *shutdown_timer, *test_hook;
         bool terminating, quit;
         int exit_status;
 };
