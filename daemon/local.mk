@@ -41,6 +41,6 @@ daemon_hvd_vm_hvd_vm_SOURCES = \
 	daemon/hvd-vm/sandbox.c daemon/hvd-vm/sandbox.h
 daemon_hvd_vm_hvd_vm_CFLAGS = $(AM_CFLAGS) $(DAEMON_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(SECCOMP_CFLAGS)
 daemon_hvd_vm_hvd_vm_LDADD = daemon/libhvd-core.la lib/hvcore/libhvcore.la $(LIBEVENT_LIBS) $(JSONC_LIBS) $(LIBSYSTEMD_LIBS) $(SECCOMP_LIBS) $(PTHREAD_LIBS)
-dist_man_MANS += man/hvd.8 man/hvd.conf.5 man/hvd-vm.json.5 man/org.hvd1.5
+dist_man_MANS += man/hvd.8 man/hvd-vm.8 man/hvd.conf.5 man/hvd-vm.json.5 man/org.hvd1.5
 # sample definitions (@GUEST_DIR@: where the test guests are, see tests/guests/README.md)
 dist_examples_DATA += examples/echo.json examples/full.json
