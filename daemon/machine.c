@@ -23,9 +23,11 @@ static void set_state(struct machine *m, enum vm_state state, const char *reason
 {
         bool was_active = vm_state_is_active(m->state);
         bool changed = m->state != state || strcmp(m->reason, reason) != 0;
+        char copy[MACHINE_REASON_MAX];
 
+        snprintf(copy, sizeof(copy), "%s", reason); /* reason may be m->reason itself */
         m->state = state;
-        snprintf(m->reason, sizeof(m->reason), "%s", reason);
+        memcpy(m->reason, copy, sizeof(m->reason));
         /* Shutdown waits for the guest to stop, whatever stopped it */
         if (state == VM_STATE_SHUTOFF)
                 operation_complete_all(m, VM_CALL_SHUTDOWN, 0, NULL);

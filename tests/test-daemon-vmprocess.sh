@@ -11,16 +11,18 @@ export HVD_VM_TEST_HOOKS=1
 hvd_start
 run=$tmp/run/hvd/vm
 
-# spin prints "spin: N" every `report` iterations: a gap in N means the guest stopped
+# spin prints "spin: N" every `report` iterations: a gap in N means the guest stopped (the
+# largest console log holds the whole run: minutes of output)
 spindef() {
-        printf '{"name": "%s", "vcpus": 1, "memory_mib": 32, "boot": {"kernel": "%s", "cmdline": "report=%s"}}\n' \
+        printf '{"name": "%s", "vcpus": 1, "memory_mib": 32, "boot": {"kernel": "%s", "cmdline": "report=%s"}, "console": {"log_kib": 1024}}\n' \
                 "$1" "$G/spin.elf" "${2:-20000}" > "$tmp/$1.json"
         $V define "$tmp/$1.json" >/dev/null
 }
 # vm_pid NAME: the VM process of NAME (ps shows its name, as QEMU's -name does)
 vm_pid() { pgrep -f -- "--name=$1 --socket=$run/" | head -n1; }
-# ticks NAME: the spin counts in NAME's console log, one per line
-ticks() { $V console --log "$1" 2>/dev/null | sed -n 's/^spin: \([0-9][0-9]*\)$/\1/p'; }
+# ticks NAME: the spin counts in NAME's console log, one per line (not the last line: the
+# guest may be writing it)
+ticks() { $V console --log "$1" 2>/dev/null | head -n -1 | sed -n 's/^spin: \([0-9][0-9]*\)$/\1/p'; }
 # wait_ticks NAME N: NAME's log has at least N counts (within 60 s: TCG is slow)
 wait_ticks() {
         local i=0
