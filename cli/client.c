@@ -101,22 +101,26 @@ int vmctl_exit_code(const char *error_name, int r)
         }
 }
 
+const char *vmctl_error_message(const sd_bus_error *error, int r)
+{
+        const char *error_name = error && sd_bus_error_is_set(error) ? error->name : NULL;
+
+        if (error_name) {
+                for (size_t i = 0; i < ARRAY_SIZE(error_table); i++)
+                        if (strcmp(error_table[i].name, error_name) == 0 && error_table[i].message)
+                                return error_table[i].message;
+                return error->message && *error->message ? error->message : error->name;
+        }
+        if (r == -ENXIO || r == -EBADMSG)
+                return "unexpected reply from hvd (not the org.hvd1 API this vmctl knows)";
+        return strerror(r < 0 ? -r : EIO);
+}
+
 int vmctl_report(struct vmctl *v, const char *name, const sd_bus_error *error, int r)
 {
         const char *error_name = error && sd_bus_error_is_set(error) ? error->name : NULL;
-        const char *message = NULL;
+        const char *message = vmctl_error_message(error, r);
         int code = vmctl_exit_code(error_name, r);
-
-        if (error_name)
-                for (size_t i = 0; i < ARRAY_SIZE(error_table); i++)
-                        if (strcmp(error_table[i].name, error_name) == 0)
-                                message = error_table[i].message;
-        if (!message && error_name)
-                message = error->message && *error->message ? error->message : error->name;
-        if (!message && (r == -ENXIO || r == -EBADMSG))
-                message = "unexpected reply from hvd (not the org.hvd1 API this vmctl knows)";
-        if (!message)
-                message = strerror(r < 0 ? -r : EIO);
 
         fprintf(stderr, "vmctl: %s%s", v->verb, name ? " " : "");
         vmctl_fputs_escaped(name ? name : "", stderr);

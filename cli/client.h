@@ -22,6 +22,10 @@ int vmctl_bus_open(struct vmctl *v, const char *name);
  * returns its exit code. error may be unset; r is the -errno the call returned. */
 int vmctl_report(struct vmctl *v, const char *name, const sd_bus_error *error, int r);
 
+/* The message vmctl_report() prints for error (may be unset) or -errno r; borrowed from error
+ * or static. */
+const char *vmctl_error_message(const sd_bus_error *error, int r);
+
 /* The exit code for a D-Bus error name (or for -errno r when the name is unknown or unset). */
 int vmctl_exit_code(const char *error_name, int r);
 

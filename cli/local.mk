@@ -4,6 +4,7 @@ cli_vmctl_SOURCES = \
 	cli/vmctl.c cli/vmctl.h \
 	cli/client.c cli/client.h \
 	cli/output.c cli/output.h \
+	cli/all.c cli/all.h \
 	cli/builtin-list.c \
 	cli/builtin-host.c \
 	cli/builtin-define.c \

@@ -20,9 +20,9 @@ const struct vmctl_verb vmctl_verbs[] = {
         { "define", vmctl_define, 1, 1, 0, true, "FILE", "Define (or redefine) a VM from a JSON file ('-': stdin)" },
         { "undefine", vmctl_undefine, 1, 1, 0, true, "NAME", "Remove a shut-off VM's definition" },
         { "start", vmctl_start, 1, 1, 0, true, "NAME", "Start a VM" },
-        { "shutdown", vmctl_shutdown, 1, 1, VMCTL_OPT_TIMEOUT, true, "[--timeout SECONDS] NAME",
+        { "shutdown", vmctl_shutdown, 1, 1, VMCTL_OPT_TIMEOUT | VMCTL_OPT_ALL, true, "[--timeout SECONDS] NAME|--all",
           "Ask the guest to power off; wait up to SECONDS (default 60)" },
-        { "stop", vmctl_stop, 1, 1, 0, true, "NAME", "Stop a VM at once (power cut)" },
+        { "stop", vmctl_stop, 1, 1, VMCTL_OPT_ALL, true, "NAME|--all", "Stop a VM at once (power cut)" },
         { "pause", vmctl_pause, 1, 1, 0, true, "NAME", "Pause a running VM's vCPUs" },
         { "resume", vmctl_resume, 1, 1, 0, true, "NAME", "Resume a paused VM" },
         { "reset", vmctl_reset, 1, 1, 0, true, "NAME", "Reset a running VM (hardware reset)" },
@@ -46,13 +46,19 @@ void vmctl_usage(const struct vmctl_verb *verb)
         if (verb) {
                 printf("Usage: vmctl [OPTIONS] %s%s%s\n\n%s.\n", verb->name, *verb->args ? " " : "",
                        verb->args, verb->summary);
+                if (verb->options)
+                        putchar('\n');
                 if (verb->options & VMCTL_OPT_TIMEOUT)
-                        printf("\n  --timeout SECONDS  %s\n",
+                        printf("  --timeout SECONDS  %s\n",
                                strcmp(verb->name, "shutdown") == 0
                                        ? "how long the guest may take to stop (default 60)"
                                        : "without a terminal: detach after SECONDS (default: never)");
                 if (verb->options & VMCTL_OPT_LOG)
                         printf("  --log              print the console log and exit\n");
+                if (verb->options & VMCTL_OPT_ALL)
+                        printf("  --all              %s instead of NAME; a line per VM\n",
+                               strcmp(verb->name, "shutdown") == 0 ? "every running VM, all at once,"
+                                                                   : "every VM not shut off,");
                 printf("\nSee 'vmctl --help' for the global options and exit codes.\n");
                 return;
         }
@@ -73,9 +79,10 @@ void vmctl_usage(const struct vmctl_verb *verb)
                "  --user            use the session bus (hvd --user) instead of the system bus\n"
                "  --system          use the system bus (the default)\n"
                "  --address ADDR    use the D-Bus bus at ADDR\n"
-               "  --json            print list, status and host as JSON\n"
+               "  --json            JSON output (list, status, host, define, --all)\n"
                "  --timeout SECONDS shutdown: how long to wait; console: when to detach\n"
                "  --log             console: print the console log instead of attaching\n"
+               "  --all             shutdown, stop: every VM concerned instead of NAME\n"
                "  -h, --help        show this help (after a verb: that verb's help)\n"
                "  --version         show the version\n"
                "\nExit codes:\n"
@@ -91,6 +98,8 @@ void vmctl_usage(const struct vmctl_verb *verb)
                "  9  a VM with that name already exists\n"
                " 10  not supported\n"
                " 11  a limit was reached\n"
+               "With --all: 0 if every VM concerned succeeded, else the failures' code if\n"
+               "they share one, else 1.\n"
                "\nSee vmctl(1).\n");
 }
 
@@ -123,7 +132,10 @@ static int parse_seconds(const char *s, uint64_t *ret_usec)
         return 0;
 }
 
-enum { OPT_USER = 0x100, OPT_SYSTEM, OPT_ADDRESS, OPT_JSON, OPT_TIMEOUT, OPT_LOG, OPT_VERSION };
+enum { OPT_USER = 0x100, OPT_SYSTEM, OPT_ADDRESS, OPT_JSON, OPT_TIMEOUT, OPT_LOG, OPT_ALL, OPT_VERSION };
+
+/* The names of the VMCTL_OPT_* options, for "does not apply" messages. */
+static const char *const verb_option_names[] = { "timeout", "log", "all" };
 
 int main(int argc, char **argv)
 {
@@ -134,6 +146,7 @@ int main(int argc, char **argv)
                 { "json", no_argument, NULL, OPT_JSON },
                 { "timeout", required_argument, NULL, OPT_TIMEOUT },
                 { "log", no_argument, NULL, OPT_LOG },
+                { "all", no_argument, NULL, OPT_ALL },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, OPT_VERSION },
                 {}
@@ -160,6 +173,10 @@ int main(int argc, char **argv)
                 case OPT_LOG:
                         v.log = true;
                         used |= VMCTL_OPT_LOG;
+                        break;
+                case OPT_ALL:
+                        v.all = true;
+                        used |= VMCTL_OPT_ALL;
                         break;
                 case 'h': help = true; break;
                 case OPT_VERSION:
@@ -189,9 +206,13 @@ int main(int argc, char **argv)
         }
         if (used & ~verb->options)
                 return vmctl_usage_error(&v, "option --%s does not apply to %s",
-                                         (used & ~verb->options & VMCTL_OPT_TIMEOUT) ? "timeout" : "log", verb->name);
+                                         verb_option_names[__builtin_ctz(used & ~verb->options)], verb->name);
         n = argc - optind - 1;
-        if (n < verb->min_args || n > verb->max_args) {
+        if (v.all) {
+                /* --all takes the place of the name */
+                if (n > 0)
+                        return vmctl_usage_error(&v, "--all and a VM name ('%s') cannot be used together", argv[optind + 1]);
+        } else if (n < verb->min_args || n > verb->max_args) {
                 if (n > verb->max_args)
                         return vmctl_usage_error(&v, "unexpected argument '%s'", argv[optind + 1 + verb->max_args]);
                 return vmctl_usage_error(&v, "missing argument (usage: vmctl %s %s)", verb->name, verb->args);

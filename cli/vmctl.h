@@ -27,6 +27,7 @@ enum {
 enum {
         VMCTL_OPT_TIMEOUT = 1 << 0,
         VMCTL_OPT_LOG = 1 << 1,
+        VMCTL_OPT_ALL = 1 << 2, /* instead of the NAME argument */
 };
 
 /* What the command line asked for; the bus is opened by the dispatcher for verbs that need it. */
@@ -36,6 +37,7 @@ struct vmctl {
         const char *address;  /* explicit bus address (--address) */
         bool json;
         bool log;             /* console --log */
+        bool all;             /* --all: every VM concerned, no NAME */
         bool timeout_set;
         uint64_t timeout_usec;
         sd_bus *bus;

@@ -36,6 +36,11 @@ offers "--timeout " console --t
 offers "" start --t
 offers "--address --help --json --system --user --version " start --
 offers "--timeout " shutdown --t
+offers "--address --all " shutdown --a
+offers "--address --all " stop --a
+offers "--address " start --a
+offers "--address " console --a
+offers "--timeout " shutdown --all --t
 offers "--json " --js
 offers "--user " list --u
 offers "" start vm extra
@@ -58,4 +63,8 @@ PATH=$tmp/bin:$PATH offers "db " --user console d
 grep -qx -- "--user list" "$tmp/stub.args" && pass "names are listed on the --user bus" \
         || fail "the stub saw '$(cat "$tmp/stub.args")'"
 PATH=$tmp/bin:$PATH offers "db web worker " status ""
+PATH=$tmp/bin:$PATH offers "db web worker " stop ""
+PATH=$tmp/bin:$PATH offers "" stop --all ""
+PATH=$tmp/bin:$PATH offers "" --all shutdown ""
+PATH=$tmp/bin:$PATH offers "" shutdown --timeout 5 --all w
 finish

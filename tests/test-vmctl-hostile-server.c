@@ -12,6 +12,17 @@
  *     no-object-manager no ObjectManager; ListVMs names VMs whose GetAll fails or lies
  *     errors            GetVM fails with errors hvd does not send, or with odd messages
  *     vanish            the first method call makes the server leave without replying
+ *
+ * For VERB --all, VMs that need no KVM: ListVMs names them unsorted; their Shutdown and Stop
+ * calls are held until none has come for HOLD_USEC, then answered together, the last first
+ * (stderr says how many: "Shutdown: 4 calls answered together"; a client calling one VM
+ * after the other gets "1" each time).
+ *     all-mixed         every state, an unknown one, a name with control characters; some
+ *                       calls fail (Timeout even for Stop, an error outside the contract)
+ *     all-many          ALL_MANY_VMS running VMs; every call succeeds
+ *     all-timeout       two running VMs whose calls both fail with Timeout
+ *     all-idle          shut-off VMs only
+ *     all-vanish        three running VMs; the first VM call makes the server leave
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,9 +37,14 @@
 #include "macros.h"
 
 #define HUGE_STRING_SIZE (1024 * 1024)
+/* Long enough that a client sending its calls together gets them all held at once, even
+ * on a loaded machine. */
+#define HOLD_USEC (1000 * 1000)
+#define ALL_MANY_VMS 40
 
 static const char *mode;
 static char *huge; /* HUGE_STRING_SIZE bytes of 'h' */
+static sd_event *event;
 
 static int is(sd_bus_message *m, const char *iface, const char *member)
 {
@@ -215,6 +231,120 @@ static int reply_errors(sd_bus_message *m)
         return sd_bus_reply_method_errorf(m, "org.hvd1.Error.Failed", "unknown test name");
 }
 
+/* The all-* modes' VMs: name, state, object path, and the error their calls get (NULL: success). */
+struct fleet_vm {
+        const char *name, *state, *path, *error, *message;
+};
+
+static const struct fleet_vm fleet_mixed[] = {
+        { "web", "running", "/org/hvd1/vm/web", NULL, NULL },
+        { "db", "running", "/org/hvd1/vm/db", "org.hvd1.Error.Timeout", "VM 'db' did not shut down in time" },
+        { "evil\x1b[2J", "running", "/org/hvd1/vm/evil", "org.example.Error.Unheard", "bad\x1b[2J\r\nthing\x07" },
+        { "frozen", "paused", "/org/hvd1/vm/frozen", NULL, NULL },
+        { "new", "starting", "/org/hvd1/vm/new", NULL, NULL },
+        { "off", "shutoff", "/org/hvd1/vm/off", NULL, NULL },
+        { "dead", "crashed", "/org/hvd1/vm/dead", NULL, NULL },
+        { "odd", "warp-drive", "/org/hvd1/vm/odd", "org.hvd1.Error.InvalidState", "VM 'odd' is warp-drive: cannot do that" },
+        { "going", "shutting-down", "/org/hvd1/vm/going", NULL, NULL },
+        { "boot", "resetting", "/org/hvd1/vm/boot", NULL, NULL },
+};
+static const struct fleet_vm fleet_timeout[] = {
+        { "slow1", "running", "/org/hvd1/vm/slow1", "org.hvd1.Error.Timeout", "VM 'slow1' did not shut down in time" },
+        { "slow2", "running", "/org/hvd1/vm/slow2", "org.hvd1.Error.Timeout", "VM 'slow2' did not shut down in time" },
+};
+static const struct fleet_vm fleet_idle[] = {
+        { "b-off", "shutoff", "/org/hvd1/vm/b_2doff", NULL, NULL },
+        { "a-off", "shutoff", "/org/hvd1/vm/a_2doff", NULL, NULL },
+};
+static const struct fleet_vm fleet_vanish[] = {
+        { "one", "running", "/org/hvd1/vm/one", NULL, NULL },
+        { "two", "running", "/org/hvd1/vm/two", NULL, NULL },
+        { "three", "running", "/org/hvd1/vm/three", NULL, NULL },
+};
+static struct fleet_vm fleet_many[ALL_MANY_VMS];
+
+static sd_bus_message *held[2 * ALL_MANY_VMS];
+static size_t n_held;
+static sd_event_source *hold_timer;
+
+static void fleet_get(const struct fleet_vm **ret, size_t *ret_n)
+{
+        if (strcmp(mode, "all-mixed") == 0)
+                *ret = fleet_mixed, *ret_n = ARRAY_SIZE(fleet_mixed);
+        else if (strcmp(mode, "all-timeout") == 0)
+                *ret = fleet_timeout, *ret_n = ARRAY_SIZE(fleet_timeout);
+        else if (strcmp(mode, "all-idle") == 0)
+                *ret = fleet_idle, *ret_n = ARRAY_SIZE(fleet_idle);
+        else if (strcmp(mode, "all-vanish") == 0)
+                *ret = fleet_vanish, *ret_n = ARRAY_SIZE(fleet_vanish);
+        else
+                *ret = fleet_many, *ret_n = ARRAY_SIZE(fleet_many);
+}
+
+static int fleet_answer(sd_bus_message *m)
+{
+        const struct fleet_vm *vms;
+        size_t n;
+
+        fleet_get(&vms, &n);
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(vms[i].path, sd_bus_message_get_path(m)) == 0)
+                        return vms[i].error ? sd_bus_reply_method_errorf(m, vms[i].error, "%s", vms[i].message)
+                                            : sd_bus_reply_method_return(m, NULL);
+        return sd_bus_reply_method_errorf(m, "org.freedesktop.DBus.Error.UnknownObject", "no such object");
+}
+
+static int on_hold_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        fprintf(stderr, "%s: %zu calls answered together\n", sd_bus_message_get_member(held[0]), n_held);
+        while (n_held > 0) {
+                sd_bus_message *m = held[--n_held];
+
+                (void)fleet_answer(m);
+                sd_bus_message_unref(m);
+        }
+        return 0;
+}
+
+static int reply_fleet(sd_bus_message *m)
+{
+        const struct fleet_vm *vms;
+        size_t n;
+        int r;
+
+        if (is(m, "org.hvd1.Manager", "ListVMs")) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+
+                fleet_get(&vms, &n);
+                r = sd_bus_message_new_method_return(m, &reply);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'a', "(ssso)");
+                for (size_t i = 0; r >= 0 && i < n; i++)
+                        r = sd_bus_message_append(reply, "(ssso)", vms[i].name, "", vms[i].state, vms[i].path);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+        }
+        if (!is(m, "org.hvd1.VM", "Shutdown") && !is(m, "org.hvd1.VM", "Stop"))
+                return 0;
+        if (strcmp(mode, "all-vanish") == 0) {
+                sd_bus_close(sd_bus_message_get_bus(m));
+                _exit(0);
+        }
+        if (n_held == ARRAY_SIZE(held))
+                return sd_bus_reply_method_errorf(m, "org.hvd1.Error.LimitExceeded", "%zu calls held already", n_held);
+        if (!hold_timer)
+                r = sd_event_add_time_relative(event, &hold_timer, CLOCK_MONOTONIC, HOLD_USEC, 0, on_hold_timer, NULL);
+        else
+                r = sd_event_source_set_time_relative(hold_timer, HOLD_USEC);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(hold_timer, SD_EVENT_ONESHOT);
+        if (r < 0)
+                return r;
+        held[n_held++] = sd_bus_message_ref(m);
+        return 1;
+}
+
 static int on_call(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         if (strcmp(mode, "vanish") == 0) {
@@ -228,13 +358,17 @@ static int on_call(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                 return reply_wrong_signatures(m);
         if (strcmp(mode, "no-object-manager") == 0)
                 return reply_no_object_manager(m);
+        if (strncmp(mode, "all-", 4) == 0)
+                return reply_fleet(m);
         return reply_errors(m);
 }
 
 int main(int argc, char **argv)
 {
-        static const char *const modes[] = { "types", "wrong-signatures", "no-object-manager", "errors", "vanish" };
-        sd_event *event = NULL;
+        static const char *const modes[] = { "types",     "wrong-signatures", "no-object-manager", "errors", "vanish",
+                                              "all-mixed", "all-many",         "all-timeout",       "all-idle",
+                                              "all-vanish" };
+        static char many_names[ALL_MANY_VMS][16], many_paths[ALL_MANY_VMS][32];
         sd_bus *bus = NULL;
         sigset_t mask;
         int r = -EINVAL;
@@ -243,8 +377,14 @@ int main(int argc, char **argv)
                 if (strcmp(argv[1], modes[i]) == 0)
                         mode = modes[i];
         if (!mode) {
-                fprintf(stderr, "usage: %s types|wrong-signatures|no-object-manager|errors|vanish\n", argv[0]);
+                fprintf(stderr, "usage: %s types|wrong-signatures|no-object-manager|errors|vanish|all-mixed|all-many|all-timeout|all-idle|all-vanish\n",
+                        argv[0]);
                 return 2;
+        }
+        for (size_t i = 0; i < ALL_MANY_VMS; i++) {
+                snprintf(many_names[i], sizeof(many_names[i]), "vm%02zu", i);
+                snprintf(many_paths[i], sizeof(many_paths[i]), "/org/hvd1/vm/vm%02zu", i);
+                fleet_many[i] = (struct fleet_vm){ many_names[i], "running", many_paths[i], NULL, NULL };
         }
         huge = malloc(HUGE_STRING_SIZE + 1);
         if (!huge)
@@ -281,6 +421,7 @@ int main(int argc, char **argv)
         fflush(stdout);
         r = sd_event_loop(event);
         sd_bus_flush_close_unref(bus);
+        sd_event_source_unref(hold_timer);
         sd_event_unref(event);
         free(huge);
         return r < 0 ? 1 : 0;

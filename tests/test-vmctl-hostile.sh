@@ -67,7 +67,8 @@ err_has "vmctl: console badfd: " "console on a pipe fd: an error, not a hang"
 
 echo "== wrong signatures"
 server wrong-signatures
-for cmd in list host "status x" "start x" "shutdown x" "console x" "console --log x" "define $tmp/d.json"; do
+for cmd in list host "status x" "start x" "shutdown x" "console x" "console --log x" "define $tmp/d.json" \
+        "shutdown --all" "stop --all"; do
         echo '{"name": "x"}' > "$tmp/d.json"
         expect 1 "$cmd" $V $cmd
         unexpected "$cmd"
@@ -102,8 +103,76 @@ no_control "$tmp/err" "nothing raw on stderr"
 expect 5 "a 1 MiB message" $V status huge
 [ "$(wc -c < "$tmp/err")" -gt 1048576 ] && pass "the huge message whole" || fail "the huge message: $(wc -c < "$tmp/err") bytes"
 
+echo "== VERB --all: states, outcomes out of order, errors hvd does not send"
+# server_said TEXT WHAT: the server's stderr (emptied after each start) holds TEXT
+server_said() { grep -qF -- "$1" "$tmp/hostile.log" && pass "$2" || fail "$2: the server said: $(cat "$tmp/hostile.log")"; }
+# lines FILE: the last run's FILE (out, err) sorted, on one line
+lines() { sort "$tmp/$1" | tr '\n' '|'; }
+server all-mixed
+: > "$tmp/hostile.log"
+expect 1 "shutdown --all: failures that differ" $V shutdown --all --timeout 1
+[ "$(lines out)" = "going: shut down|web: shut down|" ] && pass "shutdown --all: a line per guest shut down" \
+        || fail "shutdown --all: stdout $(cat "$tmp/out")"
+err_has "vmctl: shutdown db: VM 'db' did not shut down in time" "shutdown --all: db's error, not another VM's"
+err_has 'vmctl: shutdown evil\x1b[2J: bad\x1b[2J\x0d\x0athing\x07' "shutdown --all: an unknown error, escaped"
+err_has "vmctl: shutdown frozen: VM 'frozen' is paused: a paused guest cannot shut down" "shutdown --all: paused: says why"
+err_has "vmctl: shutdown new: VM 'new' is starting: " "shutdown --all: starting: skipped"
+err_has "vmctl: shutdown boot: VM 'boot' is resetting: " "shutdown --all: resetting: skipped"
+[ "$(wc -l < "$tmp/err")" -eq 5 ] && pass "shutdown --all: no line for shut-off, crashed or unknown states" \
+        || fail "shutdown --all: stderr $(cat "$tmp/err")"
+no_control "$tmp/err" "shutdown --all: nothing raw on stderr"
+server_said "Shutdown: 4 calls answered together" "shutdown --all: the 4 calls in flight together, no others"
+: > "$tmp/hostile.log"
+expect 1 "--json shutdown --all" $V --json shutdown --all
+json '[(v["name"], v["result"]) for v in j] == [("boot", "skipped"), ("db", "failed"), ("evil\x1b[2J", "failed"), ("frozen", "skipped"), ("going", "ok"), ("new", "skipped"), ("web", "ok")]' \
+        "shutdown --all --json: every VM concerned, sorted, with its result"
+json 'j[1]["error"] == "VM \x27db\x27 did not shut down in time" and j[2]["error"] == "bad\x1b[2J\r\nthing\x07" and "paused" in j[3]["error"] and all("error" not in v for v in j if v["result"] == "ok")' \
+        "shutdown --all --json: errors exact, none for ok"
+[ -s "$tmp/err" ] && fail "--json shutdown --all: stderr $(cat "$tmp/err")" || pass "--json shutdown --all: the errors are in the JSON only"
+: > "$tmp/hostile.log"
+expect 1 "stop --all: failures that differ" $V stop --all
+[ "$(lines out)" = "boot: stopped|dead: stopped|frozen: stopped|going: stopped|new: stopped|web: stopped|" ] \
+        && pass "stop --all: every VM not shut off, crashed included" || fail "stop --all: stdout $(cat "$tmp/out")"
+err_has "vmctl: stop odd: VM 'odd' is warp-drive: cannot do that" "stop --all: a state vmctl does not know is hvd's to judge"
+err_has "vmctl: stop db: " "stop --all: db's error"
+[ "$(wc -l < "$tmp/err")" -eq 3 ] && pass "stop --all: three failures" || fail "stop --all: stderr $(cat "$tmp/err")"
+server_said "Stop: 9 calls answered together" "stop --all: the calls in flight together"
+expect 1 "--json stop --all" $V stop --json --all
+json '[v["name"] for v in j] == ["boot", "db", "dead", "evil\x1b[2J", "frozen", "going", "new", "odd", "web"] and [v["result"] for v in j].count("failed") == 3' \
+        "stop --all --json: the shut-off VM left out"
+
+server all-many
+: > "$tmp/hostile.log"
+expect 0 "shutdown --all of 40 VMs" $V shutdown --all
+[ "$(grep -c '^vm[0-9][0-9]: shut down$' "$tmp/out")" -eq 40 ] && pass "shutdown --all: 40 lines" || fail "shutdown --all: $(cat "$tmp/out")"
+server_said "Shutdown: 32 calls answered together" "shutdown --all: 32 calls in flight at most"
+server_said "Shutdown: 8 calls answered together" "shutdown --all: the rest once those are answered"
+expect 0 "--json stop --all of 40 VMs" $V --json stop --all
+json 'len(j) == 40 and all(v == {"name": "vm%02d" % i, "result": "ok"} for i, v in enumerate(j))' "stop --all --json: 40 times ok"
+
+server all-timeout
+expect 7 "shutdown --all: every guest timed out: their common exit code" $V shutdown --all --timeout 1
+err_has "vmctl: shutdown slow1: VM 'slow1' did not shut down in time" "shutdown --all: slow1 named"
+err_has "vmctl: shutdown slow2: VM 'slow2' did not shut down in time" "shutdown --all: slow2 named"
+[ -s "$tmp/out" ] && fail "shutdown --all: stdout $(cat "$tmp/out")" || pass "shutdown --all: nothing shut down"
+
+server all-idle
+: > "$tmp/hostile.log"
+expect 0 "shutdown --all, every VM shut off" $V shutdown --all
+out_has "No running VM to shut down." "shutdown --all: says there was nothing to do"
+expect 0 "stop --all, every VM shut off" $V stop --all
+out_has "No VM to stop: all are shut off." "stop --all: says there was nothing to do"
+expect 0 "--json shutdown --all, every VM shut off" $V --json shutdown --all
+json 'j == []' "shutdown --all --json: an empty array"
+[ -s "$tmp/hostile.log" ] && fail "a VM was called: $(cat "$tmp/hostile.log")" || pass "no VM was called"
+
+server all-vanish
+run $V shutdown --all
+[ "$rc" -ne 0 ] && pass "shutdown --all: the server left: exit $rc" || fail "shutdown --all: exit 0 though the server left"
+for name in one two three; do err_has "vmctl: shutdown $name: " "shutdown --all: $name reported"; done
+
 echo "== a server that vanishes mid-call"
-for cmd in list host "status x" "console --log x"; do
+for cmd in list host "status x" "console --log x" "stop --all"; do
         server vanish
         run $V $cmd
         case $rc in

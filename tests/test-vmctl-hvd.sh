@@ -3,8 +3,8 @@
 # guest on KVM: every verb in its human and --json forms, refused transitions (exit 4, state
 # unchanged), hvd's NoSuchVM/InvalidState/InvalidConfig/Exists/NotSupported as exit codes,
 # what vmctl itself refuses to send (size, NUL, bad UTF-8), hostile names and UTF-8 in
-# definitions. The console is in test-vmctl-hvd-console.sh, limits, access and hvd's failures
-# in test-vmctl-hvd-errors.sh.
+# definitions, every VM at once (--all). The console is in test-vmctl-hvd-console.sh, limits,
+# access and hvd's failures in test-vmctl-hvd-errors.sh.
 . "${HVD_TOP_SRCDIR:-.}/tests/test-vmctl-lib.sh"
 hvd_start
 
@@ -222,6 +222,43 @@ printf 'quit\n' > "$tmp/quit"
 expect_in "$tmp/quit" 0 "console: quit" $V console --timeout 2 echo
 out_has "echo: bye" "console: the guest says bye"
 if wait_state echo shutoff; then pass "the guest exited: shutoff"; else fail "echo is $(state echo) after quit"; fi
+
+echo "== every VM at once: shutdown --all, stop --all"
+expect 0 "shutdown --all, nothing running" $V shutdown --all
+out_has "No running VM to shut down." "shutdown --all: says there is nothing to do"
+expect 0 "stop --all, nothing running" $V stop --all
+out_has "No VM to stop: all are shut off." "stop --all: says there is nothing to do"
+expect 0 "start echo" $V start echo
+expect 0 "start db" $V start db
+# Neither guest can be asked to shut down yet (see above): both calls time out. They are in
+# flight together, so the two 3 s waits overlap; one after the other would take 6 s.
+t0=$(date +%s%N)
+run $V shutdown --all --timeout 3
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$rc" = 7 ] && pass "shutdown --all: both timed out: exit 7" || fail "shutdown --all: exit $rc, wanted 7: $(cat "$tmp/err")"
+err_has "vmctl: shutdown db: VM 'db' did not shut down in time" "shutdown --all: names db"
+err_has "vmctl: shutdown echo: VM 'echo' did not shut down in time" "shutdown --all: names echo"
+[ -s "$tmp/out" ] && fail "shutdown --all: stdout $(cat "$tmp/out")" || pass "shutdown --all: no VM claimed shut down"
+[ "$ms" -lt 6000 ] && pass "shutdown --all: the waits overlap (${ms} ms)" || fail "shutdown --all took ${ms} ms: one VM after the other?"
+state_is echo running "shutdown --all not honoured"
+state_is db running "shutdown --all not honoured"
+expect 0 "stop --all" $V stop --all
+out_has "db: stopped" "stop --all: db's line"
+out_has "echo: stopped" "stop --all: echo's line"
+state_is echo shutoff "stop --all"
+state_is db shutoff "stop --all"
+expect 0 "start echo" $V start echo
+expect 0 "start db" $V start db
+expect 0 "pause db" $V pause db
+expect 1 "shutdown --all, one guest paused, one that times out" $V shutdown --all --timeout 1
+err_has "vmctl: shutdown db: VM 'db' is paused: a paused guest cannot shut down" "shutdown --all: says a paused guest cannot"
+err_has "vmctl: shutdown echo: VM 'echo' did not shut down in time" "shutdown --all: echo still asked"
+state_is db paused "shutdown --all skips a paused VM"
+expect 0 "--json stop --all, one running, one paused" $V --json stop --all
+json 'j == [{"name": "db", "result": "ok"}, {"name": "echo", "result": "ok"}]' "stop --all --json: both stopped"
+state_is echo shutoff "stop --all of a running VM"
+state_is db shutoff "stop --all of a paused VM"
+expect 2 "stop --all with a name" $V stop --all echo
 
 echo "== undefine"
 expect 0 "undefine" $V undefine echo

@@ -6,7 +6,8 @@
 
 echo '{"name": "a"}' > "$tmp/a.json"
 set -- "list" "host" "define $tmp/a.json" "undefine a" "start a" "shutdown a" "stop a" \
-        "pause a" "resume a" "reset a" "status a" "console a" "console --log a"
+        "pause a" "resume a" "reset a" "status a" "console a" "console --log a" \
+        "shutdown --all" "stop --all"
 
 # No bus at all: an address nobody listens on, the system bus pointed there too.
 for cmd in "$@"; do

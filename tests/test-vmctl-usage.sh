@@ -27,6 +27,17 @@ expect 0 "help start" "$VMCTL" help start
 out_has "Usage: vmctl [OPTIONS] start NAME" "help VERB shows that verb"
 expect 0 "shutdown --help mentions --timeout" "$VMCTL" --help shutdown
 out_has "--timeout SECONDS" "shutdown's help has --timeout"
+expect 0 "shutdown --help mentions --all" "$VMCTL" shutdown --help
+out_has "Usage: vmctl [OPTIONS] shutdown [--timeout SECONDS] NAME|--all" "shutdown's usage line has --all"
+out_has "  --all  " "shutdown's help explains --all"
+expect 0 "stop --help mentions --all" "$VMCTL" stop --help
+out_has "Usage: vmctl [OPTIONS] stop NAME|--all" "stop's usage line has --all"
+out_has "  --all  " "stop's help explains --all"
+expect 0 "start --help" "$VMCTL" start --help
+out_lacks "--all" "start's help does not offer --all"
+expect 0 "--help" "$VMCTL" --help
+grep -qE "^  --all +shutdown, stop: " "$tmp/out" && pass "--help lists --all" || fail "--help lacks --all: $(cat "$tmp/out")"
+out_has "With --all: " "--help says what --all exits with"
 expect 0 "--version" "$VMCTL" --version
 out_has "vmctl " "--version prints the version"
 
@@ -39,6 +50,14 @@ for code in 0 1 2 3 4 5 6 7 8 9 10 11; do
         grep -A1 -x '\.TP' "$man" | grep -qx "\.B $code" && pass "vmctl(1) documents exit $code" \
                 || fail "vmctl(1) lacks exit code $code"
 done
+for verb in shutdown stop; do
+        # from ".B VERB" to the ".br" that ends its line of the synopsis
+        sed -n '/^\.SH SYNOPSIS/,/^\.SH DESCRIPTION/p' "$man" | sed -n "/^\.B $verb\$/,/^\.br/p" | grep -q -- '\\-\\-all' \
+                && pass "vmctl(1)'s synopsis has $verb --all" || fail "vmctl(1)'s synopsis lacks $verb --all"
+        grep -qx ".B \"$verb \\\\-\\\\-all\"" "$man" && pass "vmctl(1) documents $verb --all" \
+                || fail "vmctl(1) lacks an entry for $verb --all"
+done
+grep -qx '\.B \\-\\-all' "$man" && pass "vmctl(1) documents the option --all" || fail "vmctl(1) lacks the option --all"
 
 expect 2 "no verb" "$VMCTL"
 err_has "no verb given" "no verb: message"
@@ -67,6 +86,30 @@ err_has "does not apply to start" "--timeout on start: message"
 expect 2 "--log on status" "$VMCTL" status --log vm
 err_has "option --log does not apply to status" "--log on status: message"
 expect 2 "--address without a value" "$VMCTL" list --address
+
+# --all takes the place of NAME, for shutdown and stop only
+for cmd in "stop --all web" "stop web --all" "--all stop web" "shutdown --all --timeout 5 web"; do
+        expect 2 "$cmd" "$VMCTL" $cmd
+        err_has "--all and a VM name ('web') cannot be used together" "$cmd: message"
+done
+for verb in stop shutdown; do
+        expect 2 "$verb without NAME or --all" "$VMCTL" "$verb"
+        err_has "missing argument (usage: vmctl $verb " "$verb: missing argument"
+        err_has "NAME|--all)" "$verb: the usage names --all"
+done
+for verb in list host start undefine pause resume reset status console help; do
+        expect 2 "--all on $verb" "$VMCTL" "$verb" --all
+        err_has "option --all does not apply to $verb" "--all on $verb: message"
+done
+expect 2 "--timeout on stop --all" "$VMCTL" stop --all --timeout 5
+err_has "option --timeout does not apply to stop" "--timeout on stop --all: message"
+expect 2 "--log on stop --all" "$VMCTL" --log stop --all
+err_has "option --log does not apply to stop" "--log on stop --all: message"
+expect 2 "shutdown --all with a bad --timeout" "$VMCTL" shutdown --all --timeout 1x
+# accepted as command lines: they get as far as the (missing) bus
+expect 8 "stop --all reaches the bus" "$VMCTL" --user stop --all
+expect 8 "shutdown --all --timeout reaches the bus" "$VMCTL" --user shutdown --timeout 1 --all
+expect 8 "--json stop --all reaches the bus" "$VMCTL" --user --json stop --all
 # options may follow the verb; '--' ends them so a name may start with '-'
 expect 8 "options after the verb are parsed" "$VMCTL" list --user
 expect 8 "'--' ends the options" "$VMCTL" status -- -odd-name
