@@ -8,9 +8,15 @@ build=$(cd "${HVD_BUILD_DIR:-.}" && pwd)
 src=$(sed -n 's/^abs_top_srcdir = //p' "$build/Makefile")
 export HVD_TOP_BUILDDIR=$build HVD_TOP_SRCDIR=$src
 export HVD_PLUGIN_DIR=${HVD_PLUGIN_DIR:-$build/plugins}
+# hvd and hvd-vm without libtool's wrapper scripts (bench-lib.sh)
+source "$src/bench/bench-lib.sh"
+bench_unwrap HVD_BIN "$build/daemon/hvd"
+export HVD_BIN HVD_VM_BINARY=$(bench_vm_binary "$build")
 json=${1:-$build/bench/bench-dbus.json}
 guests=${HVD_GUEST_DIR:-$build/tests/guests}
 [ -f "$guests/spin.elf" ] || { echo "no $guests/spin.elf: run make first" >&2; exit 1; }
+[ -r /dev/kvm ] && [ -w /dev/kvm ] ||
+        { echo "bench-dbus: /dev/kvm is not usable here: the VMs cannot run, nothing measured" >&2; exit 1; }
 source "$src/tests/lib-dbus.sh"
 t_start_bus
 t_start_hvd

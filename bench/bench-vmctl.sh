@@ -27,15 +27,19 @@ for f in "$vmctl" "$hvd"; do
         [ -x "$f" ] || { echo "no $f: run from the build directory after make" >&2; exit 1; }
 done
 [ -f "$guest" ] || { echo "no $guest: run make first" >&2; exit 1; }
-[ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo "/dev/kvm is not usable here" >&2; exit 1; }
+[ -r /dev/kvm ] && [ -w /dev/kvm ] ||
+        { echo "bench-vmctl: /dev/kvm is not usable here: the VMs cannot run, nothing measured" >&2; exit 1; }
 [ -n "${EPOCHREALTIME:-}" ] || { echo "bash >= 5 needed (EPOCHREALTIME)" >&2; exit 1; }
 
+source "$(dirname "$0")/bench-lib.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-vmctl.XXXXXX")
 pids=()
 cleanup() {
         local p
         for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
         for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+        # VM processes outlive hvd by design: end this run's own (their sockets are in $tmp)
+        pkill -KILL -f -- "--socket=$tmp/" 2>/dev/null || true
         rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -62,7 +66,9 @@ server="hvd --user"
 export XDG_STATE_HOME=$tmp/state XDG_RUNTIME_DIR=$tmp/run XDG_CONFIG_HOME=$tmp/config
 mkdir -p "$XDG_STATE_HOME" "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME"
 chmod 700 "$XDG_RUNTIME_DIR"
-"$hvd" --user --plugin-dir "$build/plugins" 2>"$tmp/hvd.log" &
+# without libtool's wrapper scripts (bench-lib.sh)
+bench_unwrap hvd "$hvd"
+HVD_VM_BINARY=$(bench_vm_binary "$build") "$hvd" --user --plugin-dir "$build/plugins" 2>"$tmp/hvd.log" &
 pids+=($!)
 for _ in $(seq 200); do "$vmctl" --user host >/dev/null 2>&1 && break; sleep 0.05; done
 "$vmctl" --user host >/dev/null || { echo "org.hvd1 did not come up" >&2; cat "$tmp"/*.log >&2; exit 1; }
