@@ -24,7 +24,8 @@ bench-locks: bench/bench-locks$(EXEEXT)
 	$(builddir)/bench/bench-locks$(EXEEXT) --json
 .PHONY: bench-locks
 
-# bench-dbus: hvd's D-Bus round trips, Start latency and memory per VM (run bench/bench-dbus.sh)
+# bench-dbus: hvd's D-Bus round trips, Start latency, memory per VM (hvd and its VM processes)
+# and the re-adoption of running VMs by a restarted hvd (run bench/bench-dbus.sh)
 bench-dbus: bench/bench-dbus$(EXEEXT) daemon/hvd$(EXEEXT) bench/hvd-vm$(EXEEXT) cli/vmctl$(EXEEXT) $(HV_TEST_GUESTS)
 	HVD_BUILD_DIR='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/bench-dbus.sh
 .PHONY: bench-dbus
