@@ -1,24 +1,29 @@
 #!/usr/bin/env bash
 # Runs bench-dbus against hvd --user on a private dbus-daemon (as the tests do), and times
 # `vmctl list` when vmctl is built. Usage, from the build tree (or with HVD_BUILD_DIR):
-#   $srcdir/bench/bench-dbus.sh [--calls N] [--rounds N] [--list-runs N] [JSON-OUT]
+#   $srcdir/bench/bench-dbus.sh [--baseline BUILD_DIR] [--calls N] [--rounds N] [--list-runs N] [JSON-OUT]
 #     JSON-OUT      default bench/bench-dbus.json
+#     --baseline    also measure the hvd of BUILD_DIR (default $HVD_BASELINE_BUILD), a build of
+#                   the in-process model (bench/bench-baseline.sh makes one), in the same run,
+#                   and print both columns; its figures go into JSON-OUT under "baseline"
 #     --calls       D-Bus round trips per figure (default 5000)
 #     --rounds      hvd restarts for the re-adoption figure (default 5)
 #     --list-runs   `vmctl list` runs (default 200)
-# hvd runs on a private bus, with directories of its own; hvd and hvd-vm run without libtool's
-# wrapper scripts (bench/bench-lib.sh).
+# Each build runs on a bus, hvd and directories of its own, one after the other. The bench-dbus
+# client and the guests are this build's for both, so only the daemon differs; hvd and hvd-vm
+# run without libtool's wrapper scripts (bench/bench-lib.sh).
 set -euo pipefail
 build=$(cd "${HVD_BUILD_DIR:-.}" && pwd)
 [ -x "$build/bench/bench-dbus" ] || { echo "run from the build tree (make first), or set HVD_BUILD_DIR" >&2; exit 1; }
 src=$(sed -n 's/^abs_top_srcdir = //p' "$build/Makefile")
-calls=5000 rounds=5 list_runs=200 json=$build/bench/bench-dbus.json
+baseline=${HVD_BASELINE_BUILD:-} calls=5000 rounds=5 list_runs=200 json=$build/bench/bench-dbus.json
 while [ $# -gt 0 ]; do
         case $1 in
+        --baseline) baseline=$2; shift 2 ;;
         --calls) calls=$2; shift 2 ;;
         --rounds) rounds=$2; shift 2 ;;
         --list-runs) list_runs=$2; shift 2 ;;
-        -*) sed -n '3,8p' "$0" >&2; exit 2 ;;
+        -*) sed -n '3,11p' "$0" >&2; exit 2 ;;
         *) json=$1; shift ;;
         esac
 done
@@ -26,6 +31,10 @@ guests=${HVD_GUEST_DIR:-$build/tests/guests}
 [ -f "$guests/spin.elf" ] || { echo "no $guests/spin.elf: run make first" >&2; exit 1; }
 [ -r /dev/kvm ] && [ -w /dev/kvm ] ||
         { echo "bench-dbus: /dev/kvm is not usable here: the VMs cannot run, nothing measured" >&2; exit 1; }
+if [ -n "$baseline" ]; then
+        baseline=$(cd "$baseline" && pwd)
+        [ -x "$baseline/daemon/hvd" ] || { echo "no $baseline/daemon/hvd: not a baseline build tree" >&2; exit 1; }
+fi
 
 # measure BUILD JSON-OUT: this build's bench-dbus against BUILD's hvd, in a subshell: lib-dbus.sh
 # cleans up on its exit (dbus-daemon, hvd, and the VM processes whose sockets are in its T_DIR)
@@ -73,5 +82,46 @@ PY
 
 st=0
 measure "$build" "$json" || st=$?
+if [ -n "$baseline" ]; then
+        base_json=${json%.json}-baseline.json
+        measure "$baseline" "$base_json" || st=$?
+        # both columns, and the baseline's figures inside JSON-OUT
+        python3 - "$json" "$base_json" "$baseline" <<'PY'
+import json, sys
+path, base_path, base_build = sys.argv[1:4]
+new, old = json.load(open(path)), json.load(open(base_path))
+def get(d, key):
+    for k in key.split("."):
+        d = d.get(k) if isinstance(d, dict) else None
+    return d
+rows = [
+    ("D-Bus ListVMs round trip, p50 (µs)", "listvms_us.p50"),
+    ("D-Bus ListVMs round trip, p99 (µs)", "listvms_us.p99"),
+    ("D-Bus property read VM.State, p50 (µs)", "get_property_us.p50"),
+    ("D-Bus property read VM.State, p99 (µs)", "get_property_us.p99"),
+    ("Start -> State=running, p50 (µs)", "start_to_running_us.p50"),
+    ("Start -> first console byte, p50 (µs)", "start_to_first_byte_us.p50"),
+    ("Start -> first console byte, max (µs)", "start_to_first_byte_us.max"),
+    ("memory per running VM, PSS (KiB)", "pss_per_vm_kib"),
+    ("  hvd RSS growth per running VM (KiB)", "rss_per_vm_beyond_guest_kib"),
+    ("guest RAM resident per VM (KiB)", "guest_ram_resident_per_vm_kib"),
+    ("hvd SIGKILL+restart -> owns org.hvd1, p50 (ms)", "readopt.to_name_ms_p50"),
+    ("  -> lists all 20 running, p50 (ms)", "readopt.to_all_running_ms_p50"),
+    ("  VMs running after the restart", "readopt.running_after"),
+    ("  CPU time the restarted hvd used, p50 (ms)", "readopt.cpu_ms_p50"),
+]
+def cell(v):
+    return "-" if v is None else f"{v:.1f}" if isinstance(v, float) else str(v)
+print(f"\n{'measure':48s} {'hvd-vm':>12s} {'in-process':>12s} {'difference':>12s}")
+for label, key in rows:
+    a, b = get(new, key), get(old, key)
+    d = f"{a - b:+.1f}" if isinstance(a, (int, float)) and isinstance(b, (int, float)) else ""
+    print(f"{label:48s} {cell(a):>12s} {cell(b):>12s} {d:>12s}")
+old["build"] = base_build
+new["baseline"] = old
+json.dump(new, open(path, "w"), indent=1)
+PY
+        rm -f "$base_json"
+fi
 echo "JSON: $json"
 exit $st

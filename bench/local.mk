@@ -68,8 +68,24 @@ bench-vm: bench/bench-kick$(EXEEXT) bench/bench-boot$(EXEEXT) all
 	$(SHELL) $(top_srcdir)/bench/bench-vm.sh $(abs_top_builddir)
 .PHONY: bench-vm
 
+# ---- the in-process model beside this one: bench-dbus and bench-vmctl measure a second hvd,
+# built from BENCH_BASELINE_COMMIT outside the tree (bench/bench-baseline.sh, configured like
+# this build), in the same run: `make bench-compare`, or `make bench HVD_BASELINE_BUILD=DIR`
+# with a build of your own. Only when asked: neither make check nor CI builds it.
+BENCH_BASELINE_COMMIT = 1b75681
+EXTRA_DIST += bench/bench-baseline.sh
+bench-baseline:
+	bash $(top_srcdir)/bench/bench-baseline.sh --commit '$(BENCH_BASELINE_COMMIT)' --like '$(abs_top_builddir)'
+bench-compare: all bench/bench-dbus$(EXEEXT)
+	base=$$(bash $(top_srcdir)/bench/bench-baseline.sh --commit '$(BENCH_BASELINE_COMMIT)' \
+	  --like '$(abs_top_builddir)' | tail -n 1) && \
+	$(MAKE) $(AM_MAKEFLAGS) bench-dbus HVD_BASELINE_BUILD="$$base" && \
+	$(MAKE) $(AM_MAKEFLAGS) bench-vmctl HVD_BASELINE_BUILD="$$base"
+.PHONY: bench-baseline bench-compare
+
 # ---- every benchmark, one after the other (they share the machine's two cores: never run
-# them in parallel). Tables on stdout; JSON in bench/*.json of the build tree.
+# them in parallel). Tables on stdout; JSON in bench/*.json of the build tree. With
+# HVD_BASELINE_BUILD set, bench-dbus and bench-vmctl add the baseline's column.
 bench: all
 	$(MAKE) $(AM_MAKEFLAGS) bench-locks
 	$(builddir)/bench/bench-locks$(EXEEXT) --json > bench/bench-locks.json
